@@ -1,0 +1,145 @@
+//! The per-file pipeline: read the bytes (bounded), fingerprint them (SHA-256),
+//! read EXIF, decode and hash. A panic inside a decoder is caught and becomes
+//! this file's error; the other files go on, in parallel on every core.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::decode::{self, Limits};
+use crate::error::FileError;
+use crate::exif::{read_exif, ExifSummary};
+use crate::hash::{hash_image, Hashes};
+
+/// Everything provcheck learns from one image file.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    pub path: PathBuf,
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch (0 if unknown).
+    pub mtime_ns: i64,
+    pub sha256: String,
+    pub format: String,
+    /// Displayed size (after the EXIF orientation).
+    pub width: u32,
+    pub height: u32,
+    pub hashes: Hashes,
+    pub exif: ExifSummary,
+}
+
+/// Size and modification time of a file, the key of the hash cache.
+pub fn file_stamp(meta: &std::fs::Metadata) -> (u64, i64) {
+    let mtime = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map(|d| i64::try_from(d.as_nanos()).unwrap_or(i64::MAX))
+        .unwrap_or(0);
+    (meta.len(), mtime)
+}
+
+/// Reads and analyses one file.
+pub fn analyze_file(path: &Path, limits: &Limits) -> Result<Analysis, FileError> {
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() {
+        return Err(FileError::Io(std::io::Error::other("not a regular file")));
+    }
+    let (size, mtime_ns) = file_stamp(&meta);
+    if size > limits.max_file_bytes {
+        return Err(FileError::TooLarge {
+            size,
+            limit: limits.max_file_bytes,
+        });
+    }
+    let bytes = read_bounded(path, limits.max_file_bytes)?;
+    let mut a = analyze_bytes(&bytes, limits)?;
+    a.path = path.to_path_buf();
+    a.size = bytes.len() as u64;
+    a.mtime_ns = mtime_ns;
+    Ok(a)
+}
+
+/// Reads at most `limit` bytes; a file that grew past it is refused.
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+    use std::io::Read;
+    let mut buf = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit + 1)
+        .read_to_end(&mut buf)?;
+    if buf.len() as u64 > limit {
+        return Err(FileError::TooLarge {
+            size: buf.len() as u64,
+            limit,
+        });
+    }
+    Ok(buf)
+}
+
+/// Analyses an image held in memory (`path` is left empty).
+pub fn analyze_bytes(bytes: &[u8], limits: &Limits) -> Result<Analysis, FileError> {
+    decode::sniff(bytes)?;
+    let guarded = catch_unwind(AssertUnwindSafe(|| {
+        let exif = read_exif(bytes);
+        let decoded = decode::decode(bytes, limits)?;
+        let hashes = hash_image(&decoded.image);
+        Ok::<_, FileError>((exif, decoded.format, decoded.width, decoded.height, hashes))
+    }));
+    let (exif, format, width, height, hashes) = match guarded {
+        Ok(result) => result?,
+        Err(panic) => return Err(FileError::Panic(panic_message(&panic))),
+    };
+    Ok(Analysis {
+        path: PathBuf::new(),
+        size: bytes.len() as u64,
+        mtime_ns: 0,
+        sha256: sha256_hex(bytes),
+        format: format.to_string(),
+        width,
+        height,
+        hashes,
+        exif,
+    })
+}
+
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string())
+}
+
+/// Progress of a batch, for a front end to draw.
+#[derive(Debug, Clone, Copy)]
+pub enum Progress {
+    Started { total: usize },
+    FileDone { done: usize, total: usize },
+}
+
+/// Analyses `paths` in parallel (rayon's current pool), keeping their order.
+pub fn analyze_many(
+    paths: &[PathBuf],
+    limits: &Limits,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Vec<(PathBuf, Result<Analysis, FileError>)> {
+    let total = paths.len();
+    progress(Progress::Started { total });
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    paths
+        .par_iter()
+        .map(|p| {
+            let r = analyze_file(p, limits);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress(Progress::FileDone { done: n, total });
+            (p.clone(), r)
+        })
+        .collect()
+}

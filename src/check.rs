@@ -1,0 +1,360 @@
+//! Checking a statement: for each attached image, find its earliest known
+//! appearance, compare that context with the statement's claims, detect the
+//! edits (mirroring, rotation, cropping, overlays) and read the file's own
+//! EXIF for contradictions. Gives one verdict per image.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::analyze::analyze_file;
+use crate::context::Context;
+use crate::date::PartialDate;
+use crate::decode::Limits;
+use crate::error::{FileError, Result};
+use crate::exif::ExifSummary;
+use crate::hash::Dihedral;
+use crate::matching::MatchClass;
+use crate::query::{Match, Matcher, QueryOptions};
+use crate::statement::Statement;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Matches a known reference and nothing contradicts the claim.
+    Reused,
+    /// Matches, and the reference's context contradicts the claim (earlier
+    /// date, other place, other source).
+    Misattributed,
+    /// A copy that was mirrored, rotated, overlaid or cropped.
+    EditedCopy,
+    NoMatch,
+}
+
+impl Verdict {
+    pub fn name(self) -> &'static str {
+        match self {
+            Verdict::Reused => "reused",
+            Verdict::Misattributed => "misattributed",
+            Verdict::EditedCopy => "edited-copy",
+            Verdict::NoMatch => "no-match",
+        }
+    }
+}
+
+/// A finding, with a machine-readable kind and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub kind: &'static str,
+    pub detail: String,
+}
+
+/// The likely original: the earliest-published matching reference.
+#[derive(Debug, Clone, Serialize)]
+pub struct Original {
+    pub path: PathBuf,
+    pub class: MatchClass,
+    pub distance: u32,
+    #[serde(flatten)]
+    pub context: Context,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ImageCheck {
+    pub image: PathBuf,
+    pub caption: Option<String>,
+    pub verdict: Verdict,
+    pub original: Option<Original>,
+    pub matches: Vec<Match>,
+    /// Edits seen between the original and this copy.
+    pub edits: Vec<Finding>,
+    /// Where the original's context contradicts the statement's claim.
+    pub contradictions: Vec<Finding>,
+    pub exif: ExifSummary,
+    pub exif_flags: Vec<Finding>,
+    #[serde(skip)]
+    pub error: Option<FileError>,
+}
+
+impl ImageCheck {
+    /// Worth a fact-checker's attention: matched or EXIF-flagged.
+    pub fn is_flagged(&self) -> bool {
+        self.verdict != Verdict::NoMatch || !self.exif_flags.is_empty()
+    }
+}
+
+/// Distance below which a copy counts as the same pixels re-encoded.
+pub const REENCODE_DISTANCE: u32 = 16;
+/// Relative aspect-ratio change that reveals a crop.
+const CROP_ASPECT_CHANGE: f64 = 0.03;
+/// Distance that makes two places different (km).
+pub const PLACE_KM: f64 = 100.0;
+
+/// Checks every image of a statement (errors are per image).
+pub fn check_statement(
+    matcher: &Matcher<'_>,
+    statement_file: &Path,
+    statement: &Statement,
+    limits: &Limits,
+) -> Result<Vec<ImageCheck>> {
+    let opts = QueryOptions {
+        top: 5,
+        max_distance: matcher.rule.similar,
+    };
+    statement
+        .images
+        .iter()
+        .map(|img| {
+            let path = Statement::image_path(statement_file, img);
+            let mut check = ImageCheck {
+                image: path.clone(),
+                caption: img.caption.clone(),
+                verdict: Verdict::NoMatch,
+                original: None,
+                matches: Vec::new(),
+                edits: Vec::new(),
+                contradictions: Vec::new(),
+                exif: ExifSummary::default(),
+                exif_flags: Vec::new(),
+                error: None,
+            };
+            let analysis = match analyze_file(&path, limits) {
+                Ok(a) => a,
+                Err(e) => {
+                    check.error = Some(e);
+                    return Ok(check);
+                }
+            };
+            check.matches = matcher.find(&analysis, &opts)?;
+            check.exif_flags = exif_flags(&analysis.exif, statement);
+            check.exif = analysis.exif.clone();
+            if let Some(orig) = earliest(&check.matches) {
+                check.edits = edits(orig, analysis.width, analysis.height);
+                check.contradictions =
+                    contradictions(&orig.context.clone().unwrap_or_default(), statement);
+                check.original = Some(Original {
+                    path: orig.path.clone(),
+                    class: orig.class,
+                    distance: orig.distance,
+                    context: orig.context.clone().unwrap_or_default(),
+                });
+                check.verdict = verdict(&check.edits, &check.contradictions);
+            }
+            Ok(check)
+        })
+        .collect()
+}
+
+/// The earliest-published match; undated ones count after dated ones, ties
+/// go to the closest.
+fn earliest(matches: &[Match]) -> Option<&Match> {
+    matches.iter().min_by_key(|m| {
+        let date = m
+            .context
+            .as_ref()
+            .and_then(Context::published_date)
+            .map(|d| d.earliest());
+        (date.is_none(), date, m.class, m.distance)
+    })
+}
+
+fn verdict(edits: &[Finding], contradictions: &[Finding]) -> Verdict {
+    let altered = edits.iter().any(|e| e.kind != "cropped");
+    if altered {
+        Verdict::EditedCopy
+    } else if !contradictions.is_empty() {
+        Verdict::Misattributed
+    } else if !edits.is_empty() {
+        Verdict::EditedCopy
+    } else {
+        Verdict::Reused
+    }
+}
+
+fn edits(m: &Match, width: u32, height: u32) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let swaps_axes = matches!(
+        m.transform,
+        Dihedral::Transpose | Dihedral::Rotate90 | Dihedral::Rotate270 | Dihedral::Transverse
+    );
+    match m.transform {
+        Dihedral::Original => {}
+        Dihedral::MirrorHorizontal | Dihedral::MirrorVertical => out.push(Finding {
+            kind: "mirrored",
+            detail: format!(
+                "the copy is the original {}",
+                m.transform.name().replace('-', " ")
+            ),
+        }),
+        t => out.push(Finding {
+            kind: "rotated",
+            detail: format!("the copy is the original turned ({})", t.name()),
+        }),
+    }
+    if m.class == MatchClass::Identical {
+        return out;
+    }
+    let (rw, rh) = if swaps_axes {
+        (m.height, m.width)
+    } else {
+        (m.width, m.height)
+    };
+    let ref_aspect = f64::from(rw) / f64::from(rh.max(1));
+    let aspect = f64::from(width) / f64::from(height.max(1));
+    let change = (aspect / ref_aspect - 1.0).abs();
+    if change > CROP_ASPECT_CHANGE {
+        out.push(Finding {
+            kind: "cropped",
+            detail: format!(
+                "aspect ratio {aspect:.2} against the original's {ref_aspect:.2}: cropped or reframed"
+            ),
+        });
+    } else if m.distance > REENCODE_DISTANCE {
+        out.push(Finding {
+            kind: "altered",
+            detail: format!(
+                "{} bits from the original at the same framing: overlay, text, crop or heavy editing",
+                m.distance
+            ),
+        });
+    }
+    out
+}
+
+fn contradictions(c: &Context, s: &Statement) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let (Some(first), Some(claim)) = (c.published_date(), s.claim_date()) {
+        if first.is_before(&claim) {
+            out.push(Finding {
+                kind: "date",
+                detail: format!("first published {first}, the statement places it on {claim}"),
+            });
+        }
+    }
+    let place = match (c.coordinates(), s.claimed_coordinates()) {
+        (Some(a), Some(b)) => {
+            let km = haversine_km(a, b);
+            (km > PLACE_KM).then(|| {
+                let here = match &c.location {
+                    Some(l) => format!("{l} ({:.4}, {:.4})", a.0, a.1),
+                    None => format!("{:.4}, {:.4}", a.0, a.1),
+                };
+                let claimed = s.claimed_location.as_deref().unwrap_or("place");
+                format!("the original was taken at {here}, {km:.0} km from the claimed {claimed}")
+            })
+        }
+        _ => match (&c.location, &s.claimed_location) {
+            (Some(a), Some(b)) if !names_overlap(a, b) => {
+                Some(format!("the original shows {a}, the statement claims {b}"))
+            }
+            _ => None,
+        },
+    };
+    if let Some(detail) = place {
+        out.push(Finding {
+            kind: "place",
+            detail,
+        });
+    }
+    let owner = c.publisher.as_deref().or(c.credit.as_deref());
+    if let (Some(owner), Some(src)) = (owner, s.source.as_deref()) {
+        let credit_ok = c.credit.as_deref().is_some_and(|cr| names_overlap(cr, src));
+        if !names_overlap(owner, src) && !credit_ok {
+            out.push(Finding {
+                kind: "source",
+                detail: format!("first published by {owner}, presented by {src}"),
+            });
+        }
+    }
+    out
+}
+
+fn names_overlap(a: &str, b: &str) -> bool {
+    let (a, b) = (a.to_lowercase(), b.to_lowercase());
+    a.contains(&b) || b.contains(&a)
+}
+
+/// Editing programs whose name in EXIF `Software` says the file was edited.
+const EDITORS: &[&str] = &[
+    "photoshop",
+    "lightroom",
+    "gimp",
+    "snapseed",
+    "pixelmator",
+    "affinity",
+    "paint.net",
+    "picsart",
+    "facetune",
+    "canva",
+    "photoscape",
+    "luminar",
+    "capture one",
+    "darktable",
+    "rawtherapee",
+    "acdsee",
+    "corel",
+    "picasa",
+    "fotor",
+    "meitu",
+    "vsco",
+    "photopea",
+];
+
+fn exif_flags(e: &ExifSummary, s: &Statement) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let (Some(taken), Some(claim)) = (
+        e.capture_date().and_then(|d| PartialDate::parse(d).ok()),
+        s.claim_date(),
+    ) {
+        let gap = (claim.earliest() - taken.latest()).num_days();
+        if gap > 1 {
+            out.push(Finding {
+                kind: "captured-before-claim",
+                detail: format!(
+                    "EXIF capture date {taken} is {gap} days before the claimed {claim}"
+                ),
+            });
+        }
+    }
+    if let Some(sw) = &e.software {
+        let lower = sw.to_lowercase();
+        if EDITORS.iter().any(|ed| lower.contains(ed)) {
+            out.push(Finding {
+                kind: "editing-software",
+                detail: format!("EXIF Software names an editor: {sw}"),
+            });
+        }
+    }
+    if let (Some(lat), Some(lon), Some(claim)) =
+        (e.gps_latitude, e.gps_longitude, s.claimed_coordinates())
+    {
+        let km = haversine_km((lat, lon), claim);
+        if km > PLACE_KM {
+            out.push(Finding {
+                kind: "gps-far-from-claim",
+                detail: format!("EXIF GPS {lat:.4}, {lon:.4} is {km:.0} km from the claimed place"),
+            });
+        }
+    }
+    out
+}
+
+/// Great-circle distance in kilometres.
+pub fn haversine_km(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (lat1, lon1) = (a.0.to_radians(), a.1.to_radians());
+    let (lat2, lon2) = (b.0.to_radians(), b.1.to_radians());
+    let h = ((lat2 - lat1) / 2.0).sin().powi(2)
+        + lat1.cos() * lat2.cos() * ((lon2 - lon1) / 2.0).sin().powi(2);
+    2.0 * 6371.0 * h.sqrt().min(1.0).asin()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn haversine_paris_london_is_about_344_km() {
+        let km = haversine_km((48.8566, 2.3522), (51.5074, -0.1278));
+        assert!((km - 344.0).abs() < 5.0, "{km}");
+    }
+}

@@ -1,0 +1,143 @@
+//! Argument definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "provcheck",
+    version,
+    about = "Have we seen this picture before, where, and when? Offline image provenance checks.",
+    after_help = "Exit codes: 0 = nothing found, 1 = matches or flagged images found, 2 = error (some files could not be read; the others were processed)."
+)]
+pub struct Cli {
+    /// Corpus database.
+    #[arg(
+        long,
+        global = true,
+        env = "PROVCHECK_DB",
+        default_value = "provcheck.db"
+    )]
+    pub db: PathBuf,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// No progress or summaries on stderr (errors are still printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Worker threads (default: one per core).
+    #[arg(short = 'j', long, global = true)]
+    pub threads: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Hash every image under the given files and folders.
+    Hash {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Build and maintain the reference corpus.
+    #[command(subcommand)]
+    Corpus(CorpusCommand),
+    /// Find the closest references of each image.
+    Query {
+        #[arg(required = true)]
+        images: Vec<PathBuf>,
+        /// Matches listed per image.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        /// Largest PDQ distance listed (the matching rule's limit applies too).
+        #[arg(long)]
+        max_distance: Option<u32>,
+        #[command(flatten)]
+        corpus: CorpusDir,
+    },
+    /// Check the images attached to a statement (TOML or JSON).
+    Check {
+        statement: PathBuf,
+        #[command(flatten)]
+        corpus: CorpusDir,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CorpusDir {
+    /// Reference folder to index (incrementally) before searching; its
+    /// context.csv or context.jsonl is attached when present.
+    #[arg(long, env = "PROVCHECK_CORPUS")]
+    pub corpus: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CorpusCommand {
+    /// Add or update every image under DIR (unchanged files are not decoded again).
+    Build {
+        dir: PathBuf,
+        /// Context records (CSV or JSONL; `path` relative to DIR, or `sha256`).
+        #[arg(long)]
+        context: Option<PathBuf>,
+        /// Remove entries under DIR whose files are gone.
+        #[arg(long)]
+        prune: bool,
+    },
+    /// Add images, optionally with one context for all of them.
+    Add {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        context: ContextArgs,
+    },
+    /// Attach context records to files already in the corpus.
+    Import {
+        file: PathBuf,
+        /// Folder that relative `path` columns are resolved against (default: the file's folder).
+        #[arg(long)]
+        base: Option<PathBuf>,
+    },
+    /// Summary of the corpus.
+    Stats,
+    /// Every file in the corpus.
+    List,
+    /// Remove files from the corpus.
+    Remove {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ContextArgs {
+    #[arg(long)]
+    pub source_url: Option<String>,
+    #[arg(long)]
+    pub publisher: Option<String>,
+    /// ISO date: YYYY, YYYY-MM or YYYY-MM-DD.
+    #[arg(long)]
+    pub published: Option<String>,
+    #[arg(long)]
+    pub caption: Option<String>,
+    #[arg(long)]
+    pub location: Option<String>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub latitude: Option<f64>,
+    #[arg(long, allow_hyphen_values = true)]
+    pub longitude: Option<f64>,
+    #[arg(long)]
+    pub credit: Option<String>,
+    #[arg(long)]
+    pub licence: Option<String>,
+    #[arg(long)]
+    pub notes: Option<String>,
+}

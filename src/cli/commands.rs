@@ -1,0 +1,343 @@
+//! One function per command: call the library, render, choose the exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use provcheck::analyze::analyze_many;
+use provcheck::check::check_statement;
+use provcheck::context::{read_context_file, Context};
+use provcheck::corpus::{add_paths, corpus_key, BuildOptions, BuildReport, Corpus};
+use provcheck::decode::Limits;
+use provcheck::matching::MatchRule;
+use provcheck::query::{Matcher, QueryOptions};
+use provcheck::report::{
+    render, BuildSummary, CheckReport, Format, HashReport, ListReport, PathStyle, QueryReport,
+    Report, StatsReport,
+};
+use provcheck::statement::Statement;
+
+use super::args::{Cli, Command, ContextArgs, CorpusCommand, CorpusDir, OutputFormat};
+use super::progress::Bar;
+use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+
+pub fn run(cli: &Cli) -> Result<i32> {
+    let ctx = Ctx::new(cli)?;
+    match &cli.command {
+        Command::Hash { paths } => ctx.hash(paths),
+        Command::Corpus(c) => ctx.corpus(c),
+        Command::Query {
+            images,
+            top,
+            max_distance,
+            corpus,
+        } => ctx.query(images, *top, *max_distance, corpus),
+        Command::Check { statement, corpus } => ctx.check(statement, corpus),
+    }
+}
+
+struct Ctx<'a> {
+    cli: &'a Cli,
+    format: Format,
+    paths: PathStyle,
+    limits: Limits,
+}
+
+impl<'a> Ctx<'a> {
+    fn new(cli: &'a Cli) -> Result<Ctx<'a>> {
+        let cwd = std::env::current_dir().context("cannot read the current folder")?;
+        let base = cwd.canonicalize().unwrap_or(cwd);
+        Ok(Ctx {
+            cli,
+            format: match cli.format {
+                OutputFormat::Table => Format::Table,
+                OutputFormat::Json => Format::Json,
+                OutputFormat::Jsonl => Format::Jsonl,
+                OutputFormat::Csv => Format::Csv,
+            },
+            paths: PathStyle::relative_to(base),
+            limits: Limits::default(),
+        })
+    }
+
+    fn print(&self, report: &dyn Report) -> Result<()> {
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        render(&mut out, self.format, report).context("cannot write the output")?;
+        out.flush()?;
+        Ok(())
+    }
+
+    fn note(&self, msg: &str) {
+        if !self.cli.quiet {
+            eprintln!("{msg}");
+        }
+    }
+
+    fn open_corpus(&self) -> Result<Corpus> {
+        Corpus::open(&self.cli.db)
+            .with_context(|| format!("cannot open the corpus {}", self.cli.db.display()))
+    }
+
+    fn hash(&self, paths: &[PathBuf]) -> Result<i32> {
+        let scan = provcheck::scan::collect_images(paths);
+        let bar = Bar::new(self.cli.quiet, "hashing");
+        let results = analyze_many(&scan.files, &self.limits, &|p| bar.event(p));
+        bar.finish();
+        self.print(&HashReport {
+            results: &results,
+            paths: self.paths.clone(),
+        })?;
+        let mut failed = scan.errors.len();
+        for e in &scan.errors {
+            eprintln!("provcheck: {e}");
+        }
+        for (p, r) in &results {
+            if let Err(e) = r {
+                eprintln!("provcheck: {}: {e}", self.paths.show(p));
+                failed += 1;
+            }
+        }
+        Ok(if failed > 0 { EXIT_ERROR } else { EXIT_CLEAN })
+    }
+
+    /// Reports a build's failures on stderr; true if there were any.
+    fn report_build_errors(&self, report: &BuildReport) -> bool {
+        for f in &report.failures {
+            eprintln!("provcheck: {}: {}", self.paths.show(&f.path), f.error);
+        }
+        for e in &report.walk_errors {
+            eprintln!("provcheck: {e}");
+        }
+        report.has_errors()
+    }
+
+    fn build(
+        &self,
+        corpus: &mut Corpus,
+        dir: &Path,
+        context: Option<&Path>,
+        prune: bool,
+    ) -> Result<BuildReport> {
+        let bar = Bar::new(self.cli.quiet, "indexing");
+        let opts = BuildOptions {
+            limits: self.limits,
+            prune,
+            context: None,
+        };
+        let mut report = add_paths(corpus, &[dir.to_path_buf()], &opts, &|p| bar.event(p))?;
+        bar.finish();
+        if let Some(file) = context {
+            let records = read_context_file(file)?;
+            let imported = corpus.import_contexts(&records, dir)?;
+            report.contexts_attached += imported.attached;
+            for u in &imported.unmatched {
+                eprintln!(
+                    "provcheck: {}: context record for {u:?} names no file of the corpus",
+                    file.display()
+                );
+            }
+        }
+        Ok(report)
+    }
+
+    /// `--corpus DIR`: index DIR (and its context file) before searching.
+    fn prepare_corpus(&self, corpus: &mut Corpus, dir: &CorpusDir) -> Result<bool> {
+        let Some(dir) = &dir.corpus else {
+            return Ok(false);
+        };
+        let context = ["context.csv", "context.jsonl"]
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.is_file());
+        let report = self.build(corpus, dir, context.as_deref(), true)?;
+        if !self.cli.quiet {
+            let mut err = std::io::stderr();
+            BuildSummary {
+                report: &report,
+                paths: self.paths.clone(),
+            }
+            .table(&mut err)?;
+        }
+        Ok(self.report_build_errors(&report))
+    }
+
+    fn corpus(&self, cmd: &CorpusCommand) -> Result<i32> {
+        let mut corpus = self.open_corpus()?;
+        match cmd {
+            CorpusCommand::Build {
+                dir,
+                context,
+                prune,
+            } => {
+                let report = self.build(&mut corpus, dir, context.as_deref(), *prune)?;
+                self.print(&BuildSummary {
+                    report: &report,
+                    paths: self.paths.clone(),
+                })?;
+                Ok(if self.report_build_errors(&report) {
+                    EXIT_ERROR
+                } else {
+                    EXIT_CLEAN
+                })
+            }
+            CorpusCommand::Add { paths, context } => {
+                let bar = Bar::new(self.cli.quiet, "indexing");
+                let opts = BuildOptions {
+                    limits: self.limits,
+                    prune: false,
+                    context: context_from_args(context)?,
+                };
+                let report = add_paths(&mut corpus, paths, &opts, &|p| bar.event(p))?;
+                bar.finish();
+                self.print(&BuildSummary {
+                    report: &report,
+                    paths: self.paths.clone(),
+                })?;
+                Ok(if self.report_build_errors(&report) {
+                    EXIT_ERROR
+                } else {
+                    EXIT_CLEAN
+                })
+            }
+            CorpusCommand::Import { file, base } => {
+                let records = read_context_file(file)?;
+                let base = base
+                    .clone()
+                    .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
+                let report = corpus.import_contexts(&records, &base)?;
+                self.note(&format!(
+                    "{} context records attached, {} unmatched",
+                    report.attached,
+                    report.unmatched.len()
+                ));
+                for u in &report.unmatched {
+                    eprintln!(
+                        "provcheck: {}: record for {u:?} names no file of the corpus",
+                        file.display()
+                    );
+                }
+                Ok(if report.unmatched.is_empty() {
+                    EXIT_CLEAN
+                } else {
+                    EXIT_ERROR
+                })
+            }
+            CorpusCommand::Stats => {
+                let stats = corpus.stats()?;
+                self.print(&StatsReport {
+                    stats: &stats,
+                    paths: self.paths.clone(),
+                })?;
+                Ok(EXIT_CLEAN)
+            }
+            CorpusCommand::List => {
+                let entries = corpus.list()?;
+                self.print(&ListReport {
+                    entries: &entries,
+                    paths: self.paths.clone(),
+                })?;
+                Ok(EXIT_CLEAN)
+            }
+            CorpusCommand::Remove { paths } => {
+                let keys: Vec<PathBuf> = paths.iter().map(|p| corpus_key(p)).collect();
+                let n = corpus.remove(&keys)?;
+                self.note(&format!("{n} of {} files removed", paths.len()));
+                Ok(if n == paths.len() {
+                    EXIT_CLEAN
+                } else {
+                    EXIT_ERROR
+                })
+            }
+        }
+    }
+
+    fn query(
+        &self,
+        images: &[PathBuf],
+        top: usize,
+        max_distance: Option<u32>,
+        dir: &CorpusDir,
+    ) -> Result<i32> {
+        let mut corpus = self.open_corpus()?;
+        let build_failed = self.prepare_corpus(&mut corpus, dir)?;
+        let matcher = Matcher::new(&corpus, MatchRule::default())?;
+        if matcher.references() == 0 {
+            self.note("provcheck: the corpus is empty; build it with `provcheck corpus build DIR` or pass --corpus DIR");
+        }
+        let opts = QueryOptions {
+            top,
+            max_distance: max_distance.unwrap_or(u32::MAX),
+        };
+        let outcomes = matcher.query_files(images, &self.limits, &opts)?;
+        self.print(&QueryReport {
+            outcomes: &outcomes,
+            paths: self.paths.clone(),
+        })?;
+        let mut errors = build_failed;
+        let mut found = false;
+        for o in &outcomes {
+            match &o.result {
+                Err(e) => {
+                    eprintln!("provcheck: {}: {e}", self.paths.show(&o.query));
+                    errors = true;
+                }
+                Ok(m) => found |= !m.is_empty(),
+            }
+        }
+        Ok(exit_code(errors, found))
+    }
+
+    fn check(&self, statement_file: &Path, dir: &CorpusDir) -> Result<i32> {
+        let statement = Statement::load(statement_file)?;
+        let mut corpus = self.open_corpus()?;
+        let build_failed = self.prepare_corpus(&mut corpus, dir)?;
+        let matcher = Matcher::new(&corpus, MatchRule::default())?;
+        if matcher.references() == 0 {
+            self.note("provcheck: the corpus is empty; build it with `provcheck corpus build DIR` or pass --corpus DIR");
+        }
+        let checks = check_statement(&matcher, statement_file, &statement, &self.limits)?;
+        self.print(&CheckReport {
+            statement: &statement,
+            checks: &checks,
+            paths: self.paths.clone(),
+        })?;
+        let mut errors = build_failed;
+        for c in &checks {
+            if let Some(e) = &c.error {
+                eprintln!("provcheck: {}: {e}", self.paths.show(&c.image));
+                errors = true;
+            }
+        }
+        Ok(exit_code(errors, checks.iter().any(|c| c.is_flagged())))
+    }
+}
+
+fn exit_code(errors: bool, found: bool) -> i32 {
+    if errors {
+        EXIT_ERROR
+    } else if found {
+        EXIT_FOUND
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn context_from_args(a: &ContextArgs) -> Result<Option<Context>> {
+    let c = Context {
+        source_url: a.source_url.clone(),
+        publisher: a.publisher.clone(),
+        published: a.published.clone(),
+        caption: a.caption.clone(),
+        location: a.location.clone(),
+        latitude: a.latitude,
+        longitude: a.longitude,
+        credit: a.credit.clone(),
+        licence: a.licence.clone(),
+        notes: a.notes.clone(),
+    };
+    if c == Context::default() {
+        return Ok(None);
+    }
+    Ok(Some(c.validated().map_err(anyhow::Error::msg)?))
+}

@@ -1,0 +1,229 @@
+//! Context records: where and when an image was published, by whom, with
+//! which caption, place, credit and licence. Read from CSV or JSONL files
+//! (untrusted text: trimmed, control characters removed, length-capped).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::PartialDate;
+use crate::error::{Error, Result};
+
+/// One known appearance of an image.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    pub source_url: Option<String>,
+    pub publisher: Option<String>,
+    /// ISO date (`YYYY`, `YYYY-MM` or `YYYY-MM-DD`).
+    pub published: Option<String>,
+    pub caption: Option<String>,
+    pub location: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub credit: Option<String>,
+    pub licence: Option<String>,
+    pub notes: Option<String>,
+}
+
+impl Context {
+    pub fn published_date(&self) -> Option<PartialDate> {
+        self.published
+            .as_deref()
+            .and_then(|p| PartialDate::parse(p).ok())
+    }
+
+    pub fn coordinates(&self) -> Option<(f64, f64)> {
+        Some((self.latitude?, self.longitude?))
+    }
+
+    /// Cleans text fields and checks the date and coordinates.
+    pub fn validated(mut self) -> std::result::Result<Context, String> {
+        for field in [
+            &mut self.source_url,
+            &mut self.publisher,
+            &mut self.caption,
+            &mut self.location,
+            &mut self.credit,
+            &mut self.licence,
+            &mut self.notes,
+        ] {
+            *field = field.take().and_then(|s| clean_text(&s));
+        }
+        self.published = self.published.take().and_then(|s| clean_text(&s));
+        if let Some(p) = &self.published {
+            PartialDate::parse(p).map_err(|e| e.to_string())?;
+        }
+        if let Some(lat) = self.latitude {
+            if !(-90.0..=90.0).contains(&lat) {
+                return Err(format!("latitude {lat} out of range"));
+            }
+        }
+        if let Some(lon) = self.longitude {
+            if !(-180.0..=180.0).contains(&lon) {
+                return Err(format!("longitude {lon} out of range"));
+            }
+        }
+        Ok(self)
+    }
+}
+
+/// Longest text kept from an untrusted field.
+pub const MAX_TEXT: usize = 2000;
+
+/// Trims, drops control characters (keeping none: terminals and HTML get
+/// only printable text), caps the length; empty becomes `None`.
+pub fn clean_text(s: &str) -> Option<String> {
+    let t: String = s
+        .trim()
+        .chars()
+        .map(|c| if c == '\n' || c == '\t' { ' ' } else { c })
+        .filter(|c| !c.is_control() && !is_bidi_control(*c))
+        .take(MAX_TEXT)
+        .collect();
+    (!t.is_empty()).then_some(t)
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+}
+
+/// A context record naming the file it belongs to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ContextRecord {
+    /// Path relative to the corpus folder (or as given to `import`).
+    pub path: Option<String>,
+    pub sha256: Option<String>,
+    #[serde(flatten)]
+    pub context: Context,
+}
+
+/// The flat row of a CSV context file.
+#[derive(Debug, Deserialize)]
+struct CsvRow {
+    path: Option<String>,
+    sha256: Option<String>,
+    source_url: Option<String>,
+    publisher: Option<String>,
+    published: Option<String>,
+    caption: Option<String>,
+    location: Option<String>,
+    latitude: Option<f64>,
+    longitude: Option<f64>,
+    credit: Option<String>,
+    licence: Option<String>,
+    notes: Option<String>,
+}
+
+impl From<CsvRow> for ContextRecord {
+    fn from(r: CsvRow) -> Self {
+        ContextRecord {
+            path: r.path,
+            sha256: r.sha256,
+            context: Context {
+                source_url: r.source_url,
+                publisher: r.publisher,
+                published: r.published,
+                caption: r.caption,
+                location: r.location,
+                latitude: r.latitude,
+                longitude: r.longitude,
+                credit: r.credit,
+                licence: r.licence,
+                notes: r.notes,
+            },
+        }
+    }
+}
+
+/// Reads a context file: JSON Lines if it ends in `.jsonl`/`.ndjson`/`.json`,
+/// CSV (with a header row) otherwise.
+pub fn read_context_file(path: &Path) -> Result<Vec<ContextRecord>> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let err = |record: usize, reason: String| Error::Context {
+        path: path.to_path_buf(),
+        record,
+        reason,
+    };
+    let mut out = Vec::new();
+    if matches!(ext.as_str(), "jsonl" | "ndjson" | "json") {
+        for (i, line) in text.lines().enumerate() {
+            if line.trim().is_empty() {
+                continue;
+            }
+            let rec: ContextRecord =
+                serde_json::from_str(line).map_err(|e| err(i + 1, e.to_string()))?;
+            out.push(finish(rec).map_err(|e| err(i + 1, e))?);
+        }
+    } else {
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_reader(text.as_bytes());
+        for (i, row) in reader.deserialize::<CsvRow>().enumerate() {
+            let row = row.map_err(|e| err(i + 1, e.to_string()))?;
+            out.push(finish(row.into()).map_err(|e| err(i + 1, e))?);
+        }
+    }
+    Ok(out)
+}
+
+fn finish(mut rec: ContextRecord) -> std::result::Result<ContextRecord, String> {
+    rec.path = rec.path.and_then(|p| clean_text(&p));
+    rec.sha256 = rec
+        .sha256
+        .and_then(|s| clean_text(&s))
+        .map(|s| s.to_ascii_lowercase());
+    if let Some(s) = &rec.sha256 {
+        if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(format!("sha256 {s:?} is not 64 hex digits"));
+        }
+    }
+    if rec.path.is_none() && rec.sha256.is_none() {
+        return Err("record names neither a path nor a sha256".into());
+    }
+    rec.context = rec.context.validated()?;
+    Ok(rec)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clean_text_strips_controls_and_bidi_overrides() {
+        assert_eq!(
+            clean_text("  a\u{1b}[31mb\u{202e}c\n").as_deref(),
+            Some("a[31mbc")
+        );
+        assert_eq!(clean_text(" \t "), None);
+    }
+
+    #[test]
+    fn csv_and_jsonl_records_are_read_and_validated() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("c.csv");
+        std::fs::write(
+            &csv,
+            "path,sha256,source_url,publisher,published,caption,location,latitude,longitude,credit,licence,notes\n\
+             a.jpg,,https://x.org/a,X,2016-05,\"A, caption\",Paris,48.85,2.35,Ann,CC0-1.0,\n",
+        )
+        .unwrap();
+        let recs = read_context_file(&csv).unwrap();
+        assert_eq!(recs.len(), 1);
+        assert_eq!(recs[0].context.caption.as_deref(), Some("A, caption"));
+        assert_eq!(recs[0].context.latitude, Some(48.85));
+
+        let jsonl = dir.path().join("c.jsonl");
+        std::fs::write(
+            &jsonl,
+            "{\"path\":\"a.jpg\",\"published\":\"not a date\"}\n",
+        )
+        .unwrap();
+        let e = read_context_file(&jsonl).unwrap_err();
+        assert!(matches!(e, Error::Context { record: 1, .. }), "{e}");
+    }
+}

@@ -1,0 +1,90 @@
+//! The reference corpus: a SQLite file (WAL, busy timeout) holding every
+//! reference image's hashes, EXIF and known contexts. The schema comes from
+//! embedded SQL migrations; a database newer than this build is refused.
+
+mod build;
+mod store;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::error::{Error, Result};
+
+pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
+pub use store::ImportReport;
+pub use store::{FileEntry, Reference, Stats};
+
+/// Embedded migrations, applied in order; the schema version is their count.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub struct Corpus {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Corpus {
+    /// Opens (creating if needed) and migrates the corpus at `path`.
+    pub fn open(path: &Path) -> Result<Corpus> {
+        let conn = Connection::open(path)?;
+        let mut corpus = Corpus {
+            conn,
+            path: path.to_path_buf(),
+        };
+        corpus.configure()?;
+        corpus.migrate()?;
+        Ok(corpus)
+    }
+
+    /// An in-memory corpus (for evaluation and tests of the library).
+    pub fn in_memory() -> Result<Corpus> {
+        let mut corpus = Corpus {
+            conn: Connection::open_in_memory()?,
+            path: PathBuf::from(":memory:"),
+        };
+        corpus.configure()?;
+        corpus.migrate()?;
+        Ok(corpus)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn configure(&mut self) -> Result<()> {
+        self.conn.busy_timeout(Duration::from_secs(10))?;
+        self.conn.pragma_update(None, "journal_mode", "WAL")?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        Ok(())
+    }
+
+    fn migrate(&mut self) -> Result<()> {
+        let version: i64 = self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?;
+        if version > SCHEMA_VERSION {
+            return Err(Error::DbTooNew {
+                path: self.path.clone(),
+                found: version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
+            let tx = self.conn.transaction()?;
+            tx.execute_batch(sql)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+            tx.commit()?;
+        }
+        Ok(())
+    }
+
+    pub fn schema_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+    }
+}

@@ -1,0 +1,442 @@
+//! Rows of the corpus: writing an analysed file, reading references for the
+//! index, their EXIF and contexts, listing, statistics, removal and context
+//! import. Paths are stored absolute and canonical.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+
+use super::Corpus;
+use crate::analyze::Analysis;
+use crate::context::{Context, ContextRecord};
+use crate::error::Result;
+use crate::exif::ExifSummary;
+use crate::hash::{Pdq, SETTINGS_VERSION};
+
+/// A reference as the index needs it.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub file_id: i64,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub pdq: Pdq,
+    pub pdq_quality: u8,
+    pub phash: u64,
+    /// PDQ of the standard sub-frames (see [`crate::hash::CROPS`]).
+    pub crops: Vec<Pdq>,
+    pub low_information: bool,
+}
+
+/// One line of `corpus list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileEntry {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub pdq: String,
+    pub pdq_quality: u8,
+    pub low_information: bool,
+    pub contexts: usize,
+    pub earliest_published: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub database: PathBuf,
+    pub schema_version: i64,
+    pub files: i64,
+    pub files_with_context: i64,
+    pub contexts: i64,
+    pub low_information: i64,
+    pub formats: Vec<(String, i64)>,
+    pub earliest_published: Option<String>,
+    pub latest_published: Option<String>,
+}
+
+/// What `import` did with a batch of context records.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub attached: usize,
+    /// Records whose path or sha256 names no file of the corpus.
+    pub unmatched: Vec<String>,
+}
+
+pub(crate) struct Cached {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub current: bool,
+}
+
+/// Hash rows a fully hashed file has (pdq, phash64, pdq-crops).
+const HASH_ROWS: i64 = 3;
+
+fn now() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+impl Corpus {
+    pub(crate) fn cached(&self, path: &str) -> Result<Option<Cached>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT f.size, f.mtime_ns,
+                        (SELECT COUNT(*) FROM hashes h WHERE h.file_id = f.id AND h.settings = ?2)
+                 FROM files f WHERE f.path = ?1",
+                params![path, SETTINGS_VERSION],
+                |r| {
+                    Ok(Cached {
+                        size: r.get::<_, i64>(0)? as u64,
+                        mtime_ns: r.get(1)?,
+                        current: r.get::<_, i64>(2)? == HASH_ROWS,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    pub(crate) fn transaction(&mut self) -> Result<Transaction<'_>> {
+        Ok(self.conn.transaction()?)
+    }
+
+    pub fn file_id(&self, path: &Path) -> Result<Option<i64>> {
+        let key = path.to_string_lossy();
+        Ok(self
+            .conn
+            .query_row("SELECT id FROM files WHERE path = ?1", [key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn references(&self) -> Result<Vec<Reference>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.id, f.path, f.sha256, f.format, f.width, f.height,
+                    p.hash, p.quality, p.low_information, h.hash, c.hash
+             FROM files f
+             JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
+             JOIN hashes h ON h.file_id = f.id AND h.algorithm = 'phash64'
+             JOIN hashes c ON c.file_id = f.id AND c.algorithm = 'pdq-crops'
+             ORDER BY f.id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let pdq: Vec<u8> = r.get(6)?;
+            let ph: Vec<u8> = r.get(9)?;
+            let crops: Vec<u8> = r.get(10)?;
+            Ok(Reference {
+                file_id: r.get(0)?,
+                path: PathBuf::from(r.get::<_, String>(1)?),
+                sha256: r.get(2)?,
+                format: r.get(3)?,
+                width: r.get(4)?,
+                height: r.get(5)?,
+                pdq: Pdq::from_bytes(&pdq).unwrap_or_default(),
+                pdq_quality: r.get::<_, Option<u8>>(7)?.unwrap_or(0),
+                low_information: r.get(8)?,
+                phash: ph.try_into().map(u64::from_be_bytes).unwrap_or_default(),
+                crops: crops.chunks(32).filter_map(Pdq::from_bytes).collect(),
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT source_url, publisher, published, caption, location, latitude, longitude,
+                    credit, licence, notes
+             FROM contexts WHERE file_id = ?1 ORDER BY published IS NULL, published, id",
+        )?;
+        let rows = stmt.query_map([file_id], |r| {
+            Ok(Context {
+                source_url: r
+                    .get::<_, String>(0)
+                    .map(|s| (!s.is_empty()).then_some(s))?,
+                publisher: r.get(1)?,
+                published: r.get(2)?,
+                caption: r.get(3)?,
+                location: r.get(4)?,
+                latitude: r.get(5)?,
+                longitude: r.get(6)?,
+                credit: r.get(7)?,
+                licence: r.get(8)?,
+                notes: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn exif(&self, file_id: i64) -> Result<ExifSummary> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT datetime_original, offset_time, datetime_modified, make, model, software,
+                    artist, copyright, image_description, gps_latitude, gps_longitude,
+                    gps_altitude, orientation, pixel_width, pixel_height, warnings
+             FROM exif WHERE file_id = ?1",
+        )?;
+        let summary = stmt
+            .query_row([file_id], |r| {
+                let warnings: Option<String> = r.get(15)?;
+                Ok(ExifSummary {
+                    datetime_original: r.get(0)?,
+                    offset_time: r.get(1)?,
+                    datetime_modified: r.get(2)?,
+                    make: r.get(3)?,
+                    model: r.get(4)?,
+                    software: r.get(5)?,
+                    artist: r.get(6)?,
+                    copyright: r.get(7)?,
+                    image_description: r.get(8)?,
+                    gps_latitude: r.get(9)?,
+                    gps_longitude: r.get(10)?,
+                    gps_altitude: r.get(11)?,
+                    orientation: r.get(12)?,
+                    pixel_width: r.get(13)?,
+                    pixel_height: r.get(14)?,
+                    warnings: warnings
+                        .and_then(|w| serde_json::from_str(&w).ok())
+                        .unwrap_or_default(),
+                })
+            })
+            .optional()?;
+        Ok(summary.unwrap_or_default())
+    }
+
+    pub fn list(&self) -> Result<Vec<FileEntry>> {
+        let mut stmt = self.conn.prepare(
+            "SELECT f.path, f.sha256, f.format, f.width, f.height, p.hash, p.quality,
+                    p.low_information,
+                    (SELECT COUNT(*) FROM contexts c WHERE c.file_id = f.id),
+                    (SELECT MIN(published) FROM contexts c WHERE c.file_id = f.id)
+             FROM files f JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
+             ORDER BY f.path",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let pdq: Vec<u8> = r.get(5)?;
+            Ok(FileEntry {
+                path: PathBuf::from(r.get::<_, String>(0)?),
+                sha256: r.get(1)?,
+                format: r.get(2)?,
+                width: r.get(3)?,
+                height: r.get(4)?,
+                pdq: Pdq::from_bytes(&pdq).unwrap_or_default().to_hex(),
+                pdq_quality: r.get::<_, Option<u8>>(6)?.unwrap_or(0),
+                low_information: r.get(7)?,
+                contexts: r.get::<_, i64>(8)? as usize,
+                earliest_published: r.get(9)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
+        let mut stmt = self
+            .conn
+            .prepare("SELECT format, COUNT(*) FROM files GROUP BY format ORDER BY 2 DESC, 1")?;
+        let formats = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<Vec<_>, _>>()?;
+        let (earliest, latest) = self.conn.query_row(
+            "SELECT MIN(published), MAX(published) FROM contexts",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        Ok(Stats {
+            database: self.path.clone(),
+            schema_version: self.schema_version()?,
+            files: one("SELECT COUNT(*) FROM files")?,
+            files_with_context: one("SELECT COUNT(DISTINCT file_id) FROM contexts")?,
+            contexts: one("SELECT COUNT(*) FROM contexts")?,
+            low_information: one(
+                "SELECT COUNT(*) FROM hashes WHERE algorithm = 'pdq' AND low_information",
+            )?,
+            formats,
+            earliest_published: earliest,
+            latest_published: latest,
+        })
+    }
+
+    /// Removes the given files (by stored path). Returns how many were removed.
+    pub fn remove(&mut self, paths: &[PathBuf]) -> Result<usize> {
+        let tx = self.conn.transaction()?;
+        let mut n = 0;
+        for p in paths {
+            n += tx.execute("DELETE FROM files WHERE path = ?1", [p.to_string_lossy()])?;
+        }
+        tx.commit()?;
+        Ok(n)
+    }
+
+    /// Stored paths under `dir` whose files no longer exist.
+    pub(crate) fn missing_under(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut stmt = self.conn.prepare("SELECT path FROM files")?;
+        let paths = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(paths
+            .into_iter()
+            .map(PathBuf::from)
+            .filter(|p| p.starts_with(dir) && !p.exists())
+            .collect())
+    }
+
+    /// Attaches context records: by `path` (resolved against `base`) or by
+    /// `sha256` (every file with those bytes). Re-importing the same source
+    /// URL for a file replaces that record.
+    pub fn import_contexts(
+        &mut self,
+        records: &[ContextRecord],
+        base: &Path,
+    ) -> Result<ImportReport> {
+        let mut report = ImportReport::default();
+        let tx = self.conn.transaction()?;
+        for rec in records {
+            let ids: Vec<i64> = if let Some(p) = &rec.path {
+                let full = base.join(p);
+                let key = full.canonicalize().unwrap_or(full);
+                let mut s = tx.prepare_cached("SELECT id FROM files WHERE path = ?1")?;
+                let ids = s
+                    .query_map([key.to_string_lossy()], |r| r.get(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                ids
+            } else if let Some(sha) = &rec.sha256 {
+                let mut s = tx.prepare_cached("SELECT id FROM files WHERE sha256 = ?1")?;
+                let ids = s
+                    .query_map([sha], |r| r.get(0))?
+                    .collect::<Result<Vec<_>, _>>()?;
+                ids
+            } else {
+                Vec::new()
+            };
+            if ids.is_empty() {
+                report
+                    .unmatched
+                    .push(rec.path.clone().or(rec.sha256.clone()).unwrap_or_default());
+            }
+            for id in ids {
+                insert_context(&tx, id, &rec.context)?;
+                report.attached += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(report)
+    }
+}
+
+pub(crate) fn insert_context(tx: &Transaction<'_>, file_id: i64, c: &Context) -> Result<()> {
+    tx.execute(
+        "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
+                               latitude, longitude, credit, licence, notes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (file_id, source_url) DO UPDATE SET
+            publisher = excluded.publisher, published = excluded.published,
+            caption = excluded.caption, location = excluded.location,
+            latitude = excluded.latitude, longitude = excluded.longitude,
+            credit = excluded.credit, licence = excluded.licence, notes = excluded.notes",
+        params![
+            file_id,
+            c.source_url.clone().unwrap_or_default(),
+            c.publisher,
+            c.published,
+            c.caption,
+            c.location,
+            c.latitude,
+            c.longitude,
+            c.credit,
+            c.licence,
+            c.notes
+        ],
+    )?;
+    Ok(())
+}
+
+/// Writes (inserts or replaces) one analysed file under the key `path`.
+pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> Result<bool> {
+    let existing: Option<i64> = tx
+        .query_row("SELECT id FROM files WHERE path = ?1", [key], |r| r.get(0))
+        .optional()?;
+    let ts = now();
+    let id = match existing {
+        Some(id) => {
+            tx.execute(
+                "UPDATE files SET size = ?2, mtime_ns = ?3, sha256 = ?4, format = ?5,
+                        width = ?6, height = ?7, updated_at = ?8 WHERE id = ?1",
+                params![
+                    id,
+                    a.size as i64,
+                    a.mtime_ns,
+                    a.sha256,
+                    a.format,
+                    a.width,
+                    a.height,
+                    ts
+                ],
+            )?;
+            id
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height,
+                                    added_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+                params![
+                    key,
+                    a.size as i64,
+                    a.mtime_ns,
+                    a.sha256,
+                    a.format,
+                    a.width,
+                    a.height,
+                    ts
+                ],
+            )?;
+            tx.last_insert_rowid()
+        }
+    };
+    let h = &a.hashes;
+    for (alg, bytes, quality) in [
+        ("pdq", h.pdq.to_bytes().to_vec(), Some(h.pdq_quality)),
+        ("phash64", h.phash.to_be_bytes().to_vec(), None),
+        (
+            "pdq-crops",
+            h.crops.iter().flat_map(|c| c[0].to_bytes()).collect(),
+            None,
+        ),
+    ] {
+        tx.execute(
+            "INSERT OR REPLACE INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![id, alg, SETTINGS_VERSION, bytes, quality, h.low_information],
+        )?;
+    }
+    let e = &a.exif;
+    tx.execute(
+        "INSERT OR REPLACE INTO exif (file_id, datetime_original, offset_time, datetime_modified,
+                make, model, software, artist, copyright, image_description, gps_latitude,
+                gps_longitude, gps_altitude, orientation, pixel_width, pixel_height, warnings)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+        params![
+            id,
+            e.datetime_original,
+            e.offset_time,
+            e.datetime_modified,
+            e.make,
+            e.model,
+            e.software,
+            e.artist,
+            e.copyright,
+            e.image_description,
+            e.gps_latitude,
+            e.gps_longitude,
+            e.gps_altitude,
+            e.orientation,
+            e.pixel_width,
+            e.pixel_height,
+            (!e.warnings.is_empty())
+                .then(|| serde_json::to_string(&e.warnings).unwrap_or_default()),
+        ],
+    )?;
+    Ok(existing.is_none())
+}

@@ -1,0 +1,154 @@
+//! Decoding untrusted image files: format sniffing from content, size and pixel
+//! limits that bound memory, and the EXIF orientation applied to the pixels.
+
+use std::io::Cursor;
+
+use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
+
+use crate::error::FileError;
+
+/// Bounds on what a single file may cost. Every decoder allocation is capped.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest file read into memory.
+    pub max_file_bytes: u64,
+    /// Largest width × height accepted (before any allocation of pixels).
+    pub max_pixels: u64,
+    /// Largest single allocation a decoder may make.
+    pub max_alloc: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_file_bytes: 256 * 1024 * 1024,
+            max_pixels: 64_000_000,
+            max_alloc: 1024 * 1024 * 1024,
+        }
+    }
+}
+
+/// Smallest side PDQ can hash (the reference implementation's minimum).
+pub const MIN_DIMENSION: u32 = 5;
+
+/// A decoded image with its orientation already applied.
+pub struct Decoded {
+    pub image: DynamicImage,
+    /// Lower-case format name (`jpeg`, `png`, ...).
+    pub format: &'static str,
+    /// Width and height as displayed, i.e. after the EXIF orientation.
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Lower-case name of a format.
+pub fn format_name(format: ImageFormat) -> &'static str {
+    match format {
+        ImageFormat::Jpeg => "jpeg",
+        ImageFormat::Png => "png",
+        ImageFormat::WebP => "webp",
+        ImageFormat::Gif => "gif",
+        ImageFormat::Tiff => "tiff",
+        ImageFormat::Bmp => "bmp",
+        ImageFormat::Avif => "avif",
+        ImageFormat::Ico => "ico",
+        ImageFormat::Pnm => "pnm",
+        ImageFormat::Tga => "tga",
+        ImageFormat::Dds => "dds",
+        ImageFormat::Hdr => "hdr",
+        ImageFormat::OpenExr => "openexr",
+        ImageFormat::Farbfeld => "farbfeld",
+        ImageFormat::Qoi => "qoi",
+        _ => "other",
+    }
+}
+
+const SUPPORTED: [ImageFormat; 6] = [
+    ImageFormat::Jpeg,
+    ImageFormat::Png,
+    ImageFormat::WebP,
+    ImageFormat::Gif,
+    ImageFormat::Tiff,
+    ImageFormat::Bmp,
+];
+
+/// Identifies the format from the file's first bytes, never from its name.
+pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, FileError> {
+    if bytes.is_empty() {
+        return Err(FileError::Empty);
+    }
+    if let Some(brand) = isobmff_brand(bytes) {
+        return Err(FileError::Unsupported(format!(
+            "HEIF/HEIC/AVIF container (brand {brand:?}); convert it to JPEG or PNG first"
+        )));
+    }
+    match image::guess_format(bytes) {
+        Ok(f) if SUPPORTED.contains(&f) => Ok(f),
+        Ok(f) => Err(FileError::Unsupported(format_name(f).to_string())),
+        Err(_) => Err(FileError::NotAnImage),
+    }
+}
+
+/// The major brand of an ISO base media file (`ftyp` box), as HEIC/AVIF use.
+fn isobmff_brand(bytes: &[u8]) -> Option<String> {
+    if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
+        let brand = String::from_utf8_lossy(&bytes[8..12]).into_owned();
+        Some(brand)
+    } else {
+        None
+    }
+}
+
+/// Decodes `bytes` within `limits`, applying the EXIF orientation.
+pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
+    let format = sniff(bytes)?;
+    let name = format_name(format);
+    let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
+    let mut lim = image::Limits::default();
+    lim.max_alloc = Some(limits.max_alloc);
+    let side = u32::try_from(limits.max_pixels.min(u64::from(u32::MAX))).unwrap_or(u32::MAX);
+    lim.max_image_width = Some(side);
+    lim.max_image_height = Some(side);
+    reader.limits(lim);
+    let mut decoder = reader.into_decoder().map_err(|e| decode_error(name, e))?;
+    let (w, h) = decoder.dimensions();
+    if u64::from(w) * u64::from(h) > limits.max_pixels {
+        return Err(FileError::TooManyPixels {
+            width: w,
+            height: h,
+            limit: limits.max_pixels,
+        });
+    }
+    if w < MIN_DIMENSION || h < MIN_DIMENSION {
+        return Err(FileError::TooSmall {
+            width: w,
+            height: h,
+        });
+    }
+    // A malformed EXIF block must not fail the decode: fall back to no rotation.
+    let orientation = decoder
+        .orientation()
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, e))?;
+    image.apply_orientation(orientation);
+    Ok(Decoded {
+        width: image.width(),
+        height: image.height(),
+        image,
+        format: name,
+    })
+}
+
+fn decode_error(format: &str, e: ImageError) -> FileError {
+    match e {
+        ImageError::Unsupported(u) => FileError::Unsupported(format!("{format}: {u}")),
+        ImageError::Limits(l) => FileError::Decode {
+            format: format.to_string(),
+            reason: format!("decoder limit exceeded ({l})"),
+        },
+        other => FileError::Decode {
+            format: format.to_string(),
+            reason: other.to_string(),
+        },
+    }
+}

@@ -1,0 +1,78 @@
+//! Typed errors of the library. The binary turns them into messages and exit codes.
+
+use std::path::PathBuf;
+
+/// Why one input file could not be hashed. Reported per file; the run goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    #[error("cannot read file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("empty file (0 bytes)")]
+    Empty,
+    #[error("file is {size} bytes, over the {limit}-byte limit")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("unsupported format: {0}")]
+    Unsupported(String),
+    #[error("not a recognised image (no known image signature)")]
+    NotAnImage,
+    #[error("image is {width}x{height}, over the {limit}-pixel limit")]
+    TooManyPixels { width: u32, height: u32, limit: u64 },
+    #[error("image is {width}x{height}, too small to hash")]
+    TooSmall { width: u32, height: u32 },
+    #[error("cannot decode {format} image: {reason}")]
+    Decode { format: String, reason: String },
+    #[error("decoder crashed on this file: {0}")]
+    Panic(String),
+}
+
+/// Errors of the corpus store, statements and context files.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("database error: {0}")]
+    Db(#[from] rusqlite::Error),
+    #[error(
+        "database {path} has schema version {found}, newer than this provcheck understands ({supported}); upgrade provcheck"
+    )]
+    DbTooNew {
+        path: PathBuf,
+        found: i64,
+        supported: i64,
+    },
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {source}")]
+    File {
+        path: PathBuf,
+        #[source]
+        source: FileError,
+    },
+    #[error("{path}, record {record}: {reason}")]
+    Context {
+        path: PathBuf,
+        record: usize,
+        reason: String,
+    },
+    #[error("statement {path}: {reason}")]
+    Statement { path: PathBuf, reason: String },
+    #[error("invalid date {0:?} (expected YYYY, YYYY-MM or YYYY-MM-DD)")]
+    Date(String),
+    #[error("not in the corpus: {0}")]
+    NotInCorpus(PathBuf),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl Error {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,188 @@
+//! EXIF metadata of a file, read with kamadak-exif: the fields provenance
+//! work needs (capture date with offset, camera, software, author, copyright,
+//! description, GPS, orientation, size). Malformed EXIF yields warnings and
+//! whatever fields could be read, never an error.
+
+use std::io::Cursor;
+
+use exif::{In, Tag, Value};
+use serde::{Deserialize, Serialize};
+
+/// The EXIF fields provcheck extracts. Every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ExifSummary {
+    /// DateTimeOriginal as `YYYY-MM-DDTHH:MM:SS`.
+    pub datetime_original: Option<String>,
+    /// OffsetTimeOriginal (e.g. `+02:00`) when the camera wrote one.
+    pub offset_time: Option<String>,
+    /// DateTime (last modification) as `YYYY-MM-DDTHH:MM:SS`.
+    pub datetime_modified: Option<String>,
+    pub make: Option<String>,
+    pub model: Option<String>,
+    pub software: Option<String>,
+    pub artist: Option<String>,
+    pub copyright: Option<String>,
+    pub image_description: Option<String>,
+    pub gps_latitude: Option<f64>,
+    pub gps_longitude: Option<f64>,
+    pub gps_altitude: Option<f64>,
+    pub orientation: Option<u16>,
+    pub pixel_width: Option<u32>,
+    pub pixel_height: Option<u32>,
+    /// Problems met while parsing (the fields above are what could be read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+}
+
+impl ExifSummary {
+    pub fn is_empty(&self) -> bool {
+        *self
+            == ExifSummary {
+                warnings: self.warnings.clone(),
+                ..ExifSummary::default()
+            }
+    }
+
+    /// The capture date (`YYYY-MM-DD`) if DateTimeOriginal is present.
+    pub fn capture_date(&self) -> Option<&str> {
+        self.datetime_original.as_deref().and_then(|d| d.get(..10))
+    }
+}
+
+/// Longest text kept from a free-text EXIF field.
+const MAX_TEXT: usize = 500;
+
+/// Reads the EXIF block of an image file's bytes. No EXIF gives an empty summary.
+pub fn read_exif(bytes: &[u8]) -> ExifSummary {
+    let mut summary = ExifSummary::default();
+    let mut reader = exif::Reader::new();
+    reader.continue_on_error(true);
+    let exif = match reader.read_from_container(&mut Cursor::new(bytes)) {
+        Ok(exif) => exif,
+        Err(exif::Error::NotFound(_)) => return summary,
+        Err(e) => match e.distill_partial_result(|errors| {
+            for err in errors.iter().take(10) {
+                summary.warnings.push(format!("malformed EXIF: {err}"));
+            }
+        }) {
+            Ok(exif) => exif,
+            Err(e) => {
+                summary.warnings.push(format!("unreadable EXIF: {e}"));
+                return summary;
+            }
+        },
+    };
+    let text = |tag| {
+        exif.get_field(tag, In::PRIMARY)
+            .and_then(|f| ascii(&f.value))
+    };
+    summary.datetime_original = text(Tag::DateTimeOriginal).and_then(|s| normalise_datetime(&s));
+    summary.offset_time = text(Tag::OffsetTimeOriginal).filter(|s| is_offset(s));
+    summary.datetime_modified = text(Tag::DateTime).and_then(|s| normalise_datetime(&s));
+    summary.make = text(Tag::Make);
+    summary.model = text(Tag::Model);
+    summary.software = text(Tag::Software);
+    summary.artist = text(Tag::Artist);
+    summary.copyright = text(Tag::Copyright);
+    summary.image_description = text(Tag::ImageDescription);
+    let uint = |tag| {
+        exif.get_field(tag, In::PRIMARY)
+            .and_then(|f| f.value.get_uint(0))
+    };
+    summary.orientation = uint(Tag::Orientation)
+        .filter(|o| (1..=8).contains(o))
+        .map(|o| o as u16);
+    summary.pixel_width = uint(Tag::PixelXDimension);
+    summary.pixel_height = uint(Tag::PixelYDimension);
+    let coord = |value_tag, ref_tag, negative: &[u8], max: f64| {
+        let v = exif.get_field(value_tag, In::PRIMARY)?;
+        let deg = dms(&v.value)?;
+        let sign = match exif
+            .get_field(ref_tag, In::PRIMARY)
+            .and_then(|f| ascii(&f.value))
+        {
+            Some(r) if negative.contains(&r.as_bytes().first().copied().unwrap_or(b'N')) => -1.0,
+            _ => 1.0,
+        };
+        Some(sign * deg).filter(|d| d.abs() <= max)
+    };
+    summary.gps_latitude = coord(Tag::GPSLatitude, Tag::GPSLatitudeRef, b"Ss", 90.0);
+    summary.gps_longitude = coord(Tag::GPSLongitude, Tag::GPSLongitudeRef, b"Ww", 180.0);
+    if summary.gps_latitude.is_none() || summary.gps_longitude.is_none() {
+        summary.gps_latitude = None;
+        summary.gps_longitude = None;
+    }
+    summary.gps_altitude =
+        exif.get_field(Tag::GPSAltitude, In::PRIMARY)
+            .and_then(|f| match &f.value {
+                Value::Rational(r) if !r.is_empty() && r[0].denom != 0 => Some(r[0].to_f64()),
+                _ => None,
+            });
+    summary
+}
+
+fn ascii(value: &Value) -> Option<String> {
+    match value {
+        Value::Ascii(parts) => {
+            let first = parts.first()?;
+            let s = String::from_utf8_lossy(first);
+            let s: String = s
+                .trim_matches(|c: char| c == '\0' || c.is_whitespace())
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(MAX_TEXT)
+                .collect();
+            (!s.is_empty()).then_some(s)
+        }
+        _ => None,
+    }
+}
+
+/// Degrees from a (degrees, minutes, seconds) rational triple.
+fn dms(value: &Value) -> Option<f64> {
+    match value {
+        Value::Rational(r) if r.len() >= 3 && r.iter().take(3).all(|x| x.denom != 0) => {
+            let d = r[0].to_f64() + r[1].to_f64() / 60.0 + r[2].to_f64() / 3600.0;
+            d.is_finite().then_some(d)
+        }
+        _ => None,
+    }
+}
+
+/// `YYYY:MM:DD HH:MM:SS` → `YYYY-MM-DDTHH:MM:SS`, rejecting blank or zero dates.
+fn normalise_datetime(s: &str) -> Option<String> {
+    let dt = exif::DateTime::from_ascii(s.as_bytes()).ok()?;
+    if dt.year == 0 || dt.month == 0 || dt.day == 0 || dt.month > 12 || dt.day > 31 {
+        return None;
+    }
+    Some(format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
+    ))
+}
+
+fn is_offset(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 6 && (b[0] == b'+' || b[0] == b'-') && b[3] == b':'
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datetime_is_normalised_and_zero_dates_dropped() {
+        assert_eq!(
+            normalise_datetime("2008:10:22 16:28:39").as_deref(),
+            Some("2008-10-22T16:28:39")
+        );
+        assert_eq!(normalise_datetime("0000:00:00 00:00:00"), None);
+        assert_eq!(normalise_datetime("    :  :     :  :  "), None);
+    }
+
+    #[test]
+    fn bytes_without_exif_give_no_fields() {
+        let s = read_exif(b"\x89PNG\r\n\x1a\n");
+        assert!(s.is_empty());
+    }
+}

@@ -1,0 +1,118 @@
+//! Perceptual hashes of a decoded image: PDQ (256 bits, quality score, the
+//! eight rotation/flip variants) and a 64-bit DCT hash (pHash-style, through
+//! `image_hasher`), plus the low-information mark that keeps blank and
+//! two-tone images from matching on hash distance alone. Besides the whole
+//! picture, PDQ is taken of five standard sub-frames (a sixth of each edge
+//! dropped, or a tenth all round), so a copy that was cropped or had a banner
+//! laid over one edge still meets its original on the part they share.
+
+pub mod pdq;
+
+use image::DynamicImage;
+use image_hasher::{HashAlg, HasherConfig};
+
+pub use pdq::{Dihedral, Pdq};
+
+/// Version of the hash settings. Stored with every hash; a cached hash made
+/// with other settings is recomputed. Bump it whenever any output changes.
+pub const SETTINGS_VERSION: i64 = 2;
+
+/// The standard sub-frames, as (left, top, right, bottom) fractions.
+pub const CROPS: [(&str, [f32; 4]); 5] = [
+    ("top", [0.0, 0.0, 1.0, 0.85]),
+    ("bottom", [0.0, 0.15, 1.0, 1.0]),
+    ("left", [0.0, 0.0, 0.85, 1.0]),
+    ("right", [0.15, 0.0, 1.0, 1.0]),
+    ("centre", [0.1, 0.1, 0.9, 0.9]),
+];
+
+/// Long side of the thumbnail the sub-frame hashes are taken from.
+const CROP_BASE: u32 = 512;
+
+/// PDQ quality below which an image is low-information (the PDQ authors'
+/// recommended cut-off for trusting a match).
+pub const MIN_PDQ_QUALITY: u8 = 50;
+
+/// The hashes of one image.
+#[derive(Debug, Clone)]
+pub struct Hashes {
+    /// PDQ of the image as displayed (EXIF orientation applied).
+    pub pdq: Pdq,
+    /// PDQ of the eight dihedral variants, in [`Dihedral::ALL`] order
+    /// (`pdq_variants[0] == pdq`).
+    pub pdq_variants: [Pdq; 8],
+    pub pdq_quality: u8,
+    /// 64-bit DCT hash, most significant bit first.
+    pub phash: u64,
+    /// PDQ of the [`CROPS`] sub-frames, each in its eight dihedral variants.
+    pub crops: Vec<[Pdq; 8]>,
+    /// Too little structure for a hash match to mean anything.
+    pub low_information: bool,
+}
+
+pub fn hash_image(image: &DynamicImage) -> Hashes {
+    let (variants, quality) = pdq::pdq_dihedral(image);
+    let phash = phash64(image);
+    Hashes {
+        pdq: variants[0],
+        pdq_variants: variants,
+        pdq_quality: quality,
+        phash,
+        crops: crop_hashes(image),
+        low_information: is_low_information(&variants[0], quality, phash),
+    }
+}
+
+/// PDQ of each standard sub-frame, from a thumbnail of at most 512 pixels.
+pub fn crop_hashes(image: &DynamicImage) -> Vec<[Pdq; 8]> {
+    let thumb = if image.width().max(image.height()) > CROP_BASE {
+        image.resize(CROP_BASE, CROP_BASE, image::imageops::FilterType::Triangle)
+    } else {
+        image.clone()
+    };
+    let (w, h) = (thumb.width() as f32, thumb.height() as f32);
+    CROPS
+        .iter()
+        .map(|(_, [l, t, r, b])| {
+            let (x, y) = ((l * w) as u32, (t * h) as u32);
+            let cw = (((r - l) * w) as u32).max(1);
+            let ch = (((b - t) * h) as u32).max(1);
+            pdq::pdq_dihedral(&thumb.crop_imm(x, y, cw, ch)).0
+        })
+        .collect()
+}
+
+/// 64-bit pHash: grey, resized to 16×16, DCT, the 8×8 lowest frequencies
+/// against their median (`image_hasher`: Median + DCT preprocessing).
+pub fn phash64(image: &DynamicImage) -> u64 {
+    let hasher = HasherConfig::new()
+        .hash_alg(HashAlg::Median)
+        .preproc_dct()
+        .hash_size(8, 8)
+        .to_hasher();
+    let hash = hasher.hash_image(image);
+    hash.as_bytes()
+        .iter()
+        .take(8)
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+}
+
+/// Blank, flat or two-tone pictures: low PDQ quality, or hashes that are
+/// (nearly) all zeros or all ones.
+pub fn is_low_information(pdq: &Pdq, quality: u8, phash: u64) -> bool {
+    let pdq_ones = pdq.count_ones();
+    let phash_ones = phash.count_ones();
+    quality < MIN_PDQ_QUALITY || !(32..=224).contains(&pdq_ones) || !(6..=58).contains(&phash_ones)
+}
+
+pub fn phash_hex(h: u64) -> String {
+    format!("{h:016x}")
+}
+
+pub fn phash_from_hex(s: &str) -> Option<u64> {
+    if s.len() == 16 {
+        u64::from_str_radix(s, 16).ok()
+    } else {
+        None
+    }
+}

@@ -1,0 +1,24 @@
+//! provcheck: offline image provenance checks.
+//!
+//! The library hashes images ([`analyze`], [`hash`]), keeps a reference corpus
+//! in SQLite ([`corpus`]), finds the closest references ([`index`], [`matching`])
+//! and checks the images attached to a statement ([`check`]). It never prints:
+//! the `provcheck` binary draws its results through [`report`].
+
+pub mod analyze;
+pub mod decode;
+pub mod error;
+pub mod exif;
+pub mod hash;
+pub mod scan;
+
+pub use error::{Error, FileError, Result};
+pub mod check;
+pub mod context;
+pub mod corpus;
+pub mod date;
+pub mod index;
+pub mod matching;
+pub mod query;
+pub mod report;
+pub mod statement;

@@ -1,0 +1,173 @@
+//! The output of `provcheck check`: a verdict per attached image with the
+//! likely original, the contradictions and the EXIF flags.
+
+use std::io::Write;
+
+use serde_json::json;
+
+use super::query::match_json;
+use super::{opt, PathStyle, Report};
+use crate::check::ImageCheck;
+use crate::statement::Statement;
+
+pub struct CheckReport<'a> {
+    pub statement: &'a Statement,
+    pub checks: &'a [ImageCheck],
+    pub paths: PathStyle,
+}
+
+impl CheckReport<'_> {
+    fn verdict(c: &ImageCheck) -> String {
+        if c.error.is_some() {
+            "error".into()
+        } else {
+            c.verdict.name().into()
+        }
+    }
+}
+
+impl Report for CheckReport<'_> {
+    fn headers(&self) -> Vec<&'static str> {
+        vec![
+            "image",
+            "verdict",
+            "original",
+            "original_published",
+            "original_publisher",
+            "original_location",
+            "distance",
+            "edits",
+            "contradictions",
+            "exif_flags",
+            "error",
+        ]
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        self.checks
+            .iter()
+            .map(|c| {
+                let o = c.original.as_ref();
+                let ctx = o.map(|o| o.context.clone()).unwrap_or_default();
+                let kinds = |f: &[crate::check::Finding]| {
+                    f.iter().map(|x| x.kind).collect::<Vec<_>>().join(";")
+                };
+                vec![
+                    self.paths.show(&c.image),
+                    Self::verdict(c),
+                    o.map(|o| self.paths.show(&o.path)).unwrap_or_default(),
+                    opt(&ctx.published),
+                    opt(&ctx.publisher),
+                    opt(&ctx.location),
+                    o.map(|o| o.distance.to_string()).unwrap_or_default(),
+                    kinds(&c.edits),
+                    kinds(&c.contradictions),
+                    kinds(&c.exif_flags),
+                    c.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                ]
+            })
+            .collect()
+    }
+
+    fn items(&self) -> Vec<serde_json::Value> {
+        self.checks
+            .iter()
+            .map(|c| {
+                json!({
+                    "image": self.paths.show(&c.image),
+                    "caption": c.caption,
+                    "verdict": Self::verdict(c),
+                    "original": c.original.as_ref().map(|o| {
+                        let mut v = serde_json::to_value(o).unwrap_or_default();
+                        v["path"] = json!(self.paths.show(&o.path));
+                        v
+                    }),
+                    "matches": c.matches.iter().map(|m| match_json(m, &self.paths)).collect::<Vec<_>>(),
+                    "edits": c.edits,
+                    "contradictions": c.contradictions,
+                    "exif": c.exif,
+                    "exif_flags": c.exif_flags,
+                    "error": c.error.as_ref().map(|e| e.to_string()),
+                })
+            })
+            .collect()
+    }
+
+    fn table(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        let s = self.statement;
+        writeln!(
+            w,
+            "Statement: {}",
+            s.title.as_deref().unwrap_or("(untitled)")
+        )?;
+        let claim = [
+            s.source.clone().map(|x| format!("source {x}")),
+            s.published.clone().map(|x| format!("published {x}")),
+            s.claimed_date.clone().map(|x| format!("claims date {x}")),
+            s.claimed_location.clone().map(|x| format!("place {x}")),
+        ];
+        let claim: Vec<String> = claim.into_iter().flatten().collect();
+        if !claim.is_empty() {
+            writeln!(w, "  {}", claim.join(", "))?;
+        }
+        writeln!(w)?;
+        let headers = [
+            "image",
+            "verdict",
+            "likely original",
+            "first published",
+            "by",
+        ];
+        let rows: Vec<Vec<String>> = self
+            .checks
+            .iter()
+            .map(|c| {
+                let o = c.original.as_ref();
+                let ctx = o.map(|o| o.context.clone()).unwrap_or_default();
+                vec![
+                    self.paths.show(&c.image),
+                    Self::verdict(c),
+                    o.map(|o| format!("{} (d={})", self.paths.show(&o.path), o.distance))
+                        .unwrap_or_else(|| "-".into()),
+                    opt(&ctx.published),
+                    ctx.publisher.or(ctx.credit).unwrap_or_default(),
+                ]
+            })
+            .collect();
+        super::write_table(w, &headers, &rows)?;
+        for c in self.checks {
+            let notes: Vec<String> = c
+                .edits
+                .iter()
+                .chain(&c.contradictions)
+                .chain(&c.exif_flags)
+                .map(|f| format!("{}: {}", f.kind, f.detail))
+                .chain(c.error.as_ref().map(|e| format!("error: {e}")))
+                .collect();
+            if notes.is_empty() && c.original.is_none() {
+                continue;
+            }
+            writeln!(w)?;
+            writeln!(w, "{} — {}", self.paths.show(&c.image), Self::verdict(c))?;
+            if let Some(o) = &c.original {
+                let ctx = &o.context;
+                if let Some(cap) = &ctx.caption {
+                    writeln!(w, "  original caption: {cap}")?;
+                }
+                let place = [
+                    ctx.location.clone(),
+                    ctx.source_url.clone(),
+                    ctx.credit.clone().map(|c| format!("credit {c}")),
+                ];
+                let place: Vec<String> = place.into_iter().flatten().collect();
+                if !place.is_empty() {
+                    writeln!(w, "  {}", place.join(" · "))?;
+                }
+            }
+            for n in notes {
+                writeln!(w, "  - {n}")?;
+            }
+        }
+        Ok(())
+    }
+}

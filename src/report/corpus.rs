@@ -1,0 +1,196 @@
+//! The outputs of `provcheck corpus`: build summaries, listings and statistics.
+
+use serde_json::json;
+
+use super::{opt, PathStyle, Report};
+use crate::corpus::{BuildReport, FileEntry, Stats};
+
+pub struct BuildSummary<'a> {
+    pub report: &'a BuildReport,
+    pub paths: PathStyle,
+}
+
+impl Report for BuildSummary<'_> {
+    fn headers(&self) -> Vec<&'static str> {
+        vec![
+            "scanned",
+            "unchanged",
+            "decoded",
+            "added",
+            "updated",
+            "pruned",
+            "contexts",
+            "failed",
+        ]
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        let r = self.report;
+        vec![[
+            r.scanned,
+            r.unchanged,
+            r.decoded,
+            r.added,
+            r.updated,
+            r.pruned,
+            r.contexts_attached,
+            r.failures.len() + r.walk_errors.len(),
+        ]
+        .iter()
+        .map(|n| n.to_string())
+        .collect()]
+    }
+
+    fn items(&self) -> Vec<serde_json::Value> {
+        let r = self.report;
+        vec![json!({
+            "scanned": r.scanned,
+            "unchanged": r.unchanged,
+            "decoded": r.decoded,
+            "added": r.added,
+            "updated": r.updated,
+            "pruned": r.pruned,
+            "contexts_attached": r.contexts_attached,
+            "failed": r.failures.iter().map(|f| json!({
+                "path": self.paths.show(&f.path),
+                "error": f.error.to_string(),
+            })).chain(r.walk_errors.iter().map(|e| json!({"path": null, "error": e.to_string()})))
+            .collect::<Vec<_>>(),
+        })]
+    }
+
+    fn table(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let r = self.report;
+        writeln!(
+            w,
+            "{} images: {} unchanged (not decoded), {} decoded ({} added, {} updated), {} pruned, {} contexts attached, {} failed",
+            r.scanned,
+            r.unchanged,
+            r.decoded,
+            r.added,
+            r.updated,
+            r.pruned,
+            r.contexts_attached,
+            r.failures.len() + r.walk_errors.len()
+        )
+    }
+}
+
+pub struct ListReport<'a> {
+    pub entries: &'a [FileEntry],
+    pub paths: PathStyle,
+}
+
+impl Report for ListReport<'_> {
+    fn headers(&self) -> Vec<&'static str> {
+        vec![
+            "path",
+            "format",
+            "width",
+            "height",
+            "pdq",
+            "pdq_quality",
+            "low_information",
+            "contexts",
+            "earliest_published",
+            "sha256",
+        ]
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        self.entries
+            .iter()
+            .map(|e| {
+                vec![
+                    self.paths.show(&e.path),
+                    e.format.clone(),
+                    e.width.to_string(),
+                    e.height.to_string(),
+                    e.pdq.clone(),
+                    e.pdq_quality.to_string(),
+                    e.low_information.to_string(),
+                    e.contexts.to_string(),
+                    opt(&e.earliest_published),
+                    e.sha256.clone(),
+                ]
+            })
+            .collect()
+    }
+
+    fn items(&self) -> Vec<serde_json::Value> {
+        self.entries
+            .iter()
+            .map(|e| {
+                let mut v = serde_json::to_value(e).unwrap_or_default();
+                v["path"] = json!(self.paths.show(&e.path));
+                v
+            })
+            .collect()
+    }
+
+    fn table(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let rows: Vec<Vec<String>> = self
+            .entries
+            .iter()
+            .map(|e| {
+                vec![
+                    self.paths.show(&e.path),
+                    format!("{}x{} {}", e.width, e.height, e.format),
+                    format!(
+                        "{}{}",
+                        e.pdq_quality,
+                        if e.low_information { " low-info" } else { "" }
+                    ),
+                    e.contexts.to_string(),
+                    opt(&e.earliest_published),
+                ]
+            })
+            .collect();
+        super::write_table(
+            w,
+            &["path", "size", "quality", "contexts", "first published"],
+            &rows,
+        )
+    }
+}
+
+pub struct StatsReport<'a> {
+    pub stats: &'a Stats,
+    pub paths: PathStyle,
+}
+
+impl Report for StatsReport<'_> {
+    fn headers(&self) -> Vec<&'static str> {
+        vec!["key", "value"]
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        let s = self.stats;
+        let formats = s
+            .formats
+            .iter()
+            .map(|(f, n)| format!("{f} {n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        vec![
+            vec!["database".into(), self.paths.show(&s.database)],
+            vec!["schema_version".into(), s.schema_version.to_string()],
+            vec!["files".into(), s.files.to_string()],
+            vec![
+                "files_with_context".into(),
+                s.files_with_context.to_string(),
+            ],
+            vec!["contexts".into(), s.contexts.to_string()],
+            vec!["low_information".into(), s.low_information.to_string()],
+            vec!["formats".into(), formats],
+            vec!["earliest_published".into(), opt(&s.earliest_published)],
+            vec!["latest_published".into(), opt(&s.latest_published)],
+        ]
+    }
+
+    fn items(&self) -> Vec<serde_json::Value> {
+        let mut v = serde_json::to_value(self.stats).unwrap_or_default();
+        v["database"] = json!(self.paths.show(&self.stats.database));
+        vec![v]
+    }
+}

@@ -1,0 +1,166 @@
+//! The output of `provcheck query`: per query image, its closest references.
+
+use serde_json::json;
+
+use super::{opt, PathStyle, Report};
+use crate::query::{Match, QueryOutcome};
+
+pub struct QueryReport<'a> {
+    pub outcomes: &'a [QueryOutcome],
+    pub paths: PathStyle,
+}
+
+pub(crate) fn match_json(m: &Match, paths: &PathStyle) -> serde_json::Value {
+    json!({
+        "path": paths.show(&m.path),
+        "distance": m.distance,
+        "similarity": (m.similarity * 1000.0).round() / 1000.0,
+        "class": m.class,
+        "transform": m.transform,
+        "phash_distance": m.phash_distance,
+        "sha256": m.sha256,
+        "width": m.width,
+        "height": m.height,
+        "context": m.context,
+        "contexts": m.contexts,
+        "exif": m.exif,
+    })
+}
+
+impl Report for QueryReport<'_> {
+    fn headers(&self) -> Vec<&'static str> {
+        vec![
+            "query",
+            "rank",
+            "match",
+            "distance",
+            "similarity",
+            "class",
+            "transform",
+            "published",
+            "publisher",
+            "caption",
+            "error",
+        ]
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        let mut rows = Vec::new();
+        for o in self.outcomes {
+            let q = self.paths.show(&o.query);
+            match &o.result {
+                Err(e) => rows.push(vec![
+                    q,
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    e.to_string(),
+                ]),
+                Ok(ms) if ms.is_empty() => {
+                    let mut row = vec![String::new(); 11];
+                    row[0] = q;
+                    row[5] = "no-match".into();
+                    rows.push(row);
+                }
+                Ok(ms) => {
+                    for (i, m) in ms.iter().enumerate() {
+                        let c = m.context.clone().unwrap_or_default();
+                        rows.push(vec![
+                            q.clone(),
+                            (i + 1).to_string(),
+                            self.paths.show(&m.path),
+                            m.distance.to_string(),
+                            format!("{:.3}", m.similarity),
+                            m.class.name().to_string(),
+                            m.transform.name().to_string(),
+                            opt(&c.published),
+                            opt(&c.publisher),
+                            opt(&c.caption),
+                            String::new(),
+                        ]);
+                    }
+                }
+            }
+        }
+        rows
+    }
+
+    fn items(&self) -> Vec<serde_json::Value> {
+        self.outcomes
+            .iter()
+            .map(|o| match &o.result {
+                Ok(ms) => json!({
+                    "query": self.paths.show(&o.query),
+                    "matches": ms.iter().map(|m| match_json(m, &self.paths)).collect::<Vec<_>>(),
+                    "error": null,
+                }),
+                Err(e) => json!({
+                    "query": self.paths.show(&o.query),
+                    "matches": [],
+                    "error": e.to_string(),
+                }),
+            })
+            .collect()
+    }
+
+    fn table(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let headers = [
+            "query",
+            "match",
+            "dist",
+            "sim",
+            "class",
+            "published",
+            "source",
+        ];
+        let mut rows = Vec::new();
+        for o in self.outcomes {
+            let q = self.paths.show(&o.query);
+            match &o.result {
+                Err(e) => rows.push(vec![
+                    q,
+                    format!("error: {e}"),
+                    "".into(),
+                    "".into(),
+                    "".into(),
+                    "".into(),
+                    "".into(),
+                ]),
+                Ok(ms) if ms.is_empty() => rows.push(vec![
+                    q,
+                    "(no match)".into(),
+                    "".into(),
+                    "".into(),
+                    "".into(),
+                    "".into(),
+                    "".into(),
+                ]),
+                Ok(ms) => {
+                    for (i, m) in ms.iter().enumerate() {
+                        let c = m.context.clone().unwrap_or_default();
+                        let mut class = m.class.name().to_string();
+                        if m.transform != crate::hash::Dihedral::Original {
+                            class = format!("{class} ({})", m.transform.name());
+                        }
+                        rows.push(vec![
+                            if i == 0 { q.clone() } else { String::new() },
+                            self.paths.show(&m.path),
+                            m.distance.to_string(),
+                            format!("{:.2}", m.similarity),
+                            class,
+                            opt(&c.published),
+                            c.publisher.or(c.source_url).unwrap_or_default(),
+                        ]);
+                    }
+                }
+            }
+        }
+        super::write_table(w, &headers, &rows)
+    }
+}
