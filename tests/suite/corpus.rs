@@ -1,0 +1,87 @@
+//! `provcheck corpus`: incremental builds, pruning, contexts, the schema guard.
+
+use super::util::{json, references, Workspace};
+
+#[test]
+fn rebuilding_an_unchanged_corpus_decodes_nothing() {
+    let ws = Workspace::new();
+    let first = ws.build_references();
+    let scanned = first["scanned"].as_u64().unwrap();
+    assert!(scanned >= 10, "{first}");
+    assert_eq!(first["decoded"].as_u64(), Some(scanned));
+    assert!(first["contexts_attached"].as_u64().unwrap() >= scanned, "{first}");
+    let second = ws.build_references();
+    assert_eq!(second["decoded"].as_u64(), Some(0), "{second}");
+    assert_eq!(second["unchanged"].as_u64(), Some(scanned));
+}
+
+#[test]
+fn changed_files_are_rehashed_and_pruned_files_removed() {
+    let ws = Workspace::new();
+    let dir = ws.path().join("refs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(references().join("dune.jpg"), dir.join("a.jpg")).unwrap();
+    std::fs::copy(references().join("storm.jpg"), dir.join("b.jpg")).unwrap();
+    let build = |extra: &[&str]| {
+        let out = ws
+            .cmd()
+            .args(["--format", "json", "corpus", "build", "refs"])
+            .args(extra)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        json(&out)[0].clone()
+    };
+    assert_eq!(build(&[])["added"], 2);
+    // Replace a.jpg with other content: it must be decoded again.
+    std::fs::copy(references().join("wood.jpg"), dir.join("a.jpg")).unwrap();
+    let again = build(&[]);
+    assert_eq!((again["decoded"].as_u64(), again["updated"].as_u64()), (Some(1), Some(1)), "{again}");
+    std::fs::remove_file(dir.join("b.jpg")).unwrap();
+    assert_eq!(build(&["--prune"])["pruned"], 1);
+    let list = ws.cmd().args(["--format", "json", "corpus", "list"]).assert().success();
+    let list = json(&list.get_output().stdout);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert!(list[0]["path"].as_str().unwrap().ends_with("a.jpg"));
+}
+
+#[test]
+fn context_records_are_stored_and_counted() {
+    let ws = Workspace::new();
+    ws.build_references();
+    let stats = ws.cmd().args(["--format", "json", "corpus", "stats"]).assert().success();
+    let stats = &json(&stats.get_output().stdout)[0];
+    assert_eq!(stats["files"], stats["files_with_context"], "{stats}");
+    assert_eq!(stats["schema_version"], 1);
+}
+
+#[test]
+fn corpus_add_attaches_the_given_context_and_remove_deletes() {
+    let ws = Workspace::new();
+    let img = ws.path().join("x.jpg");
+    std::fs::copy(references().join("coffee.jpg"), &img).unwrap();
+    ws.cmd()
+        .args(["corpus", "add", "x.jpg", "--publisher", "Example Daily", "--published", "2019-03-04"])
+        .assert()
+        .success();
+    let list = ws.cmd().args(["--format", "json", "corpus", "list"]).assert().success();
+    let list = json(&list.get_output().stdout);
+    assert_eq!(list[0]["earliest_published"], "2019-03-04");
+    ws.cmd().args(["corpus", "remove", "x.jpg"]).assert().success();
+    let list = ws.cmd().args(["--format", "json", "corpus", "list"]).assert().success();
+    assert_eq!(json(&list.get_output().stdout).as_array().unwrap().len(), 0);
+}
+
+#[test]
+fn a_database_from_a_newer_provcheck_is_refused() {
+    let ws = Workspace::new();
+    ws.cmd().args(["corpus", "stats"]).assert().success();
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let out = ws.cmd().args(["corpus", "stats"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("newer"), "{err}");
+}

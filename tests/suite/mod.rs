@@ -1,0 +1,7 @@
+mod check;
+mod corpus;
+mod errors;
+mod extended;
+mod hash;
+mod query;
+mod util;

@@ -1,0 +1,108 @@
+//! Shared helpers: the binary, paths of the bundled data, image transforms.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use image::codecs::jpeg::JpegEncoder;
+use image::DynamicImage;
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn references() -> PathBuf {
+    repo().join("reference_images")
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    repo().join("tests/fixtures").join(name)
+}
+
+/// `../shared/data`, or `None` (and a message) when this clone has no copy.
+pub fn shared_data(test: &str) -> Option<PathBuf> {
+    let p = repo().join("../shared/data");
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipping {test}: ../shared/data is absent");
+        None
+    }
+}
+
+/// The binary, run in `dir` with the corpus database `db`.
+pub fn provcheck(dir: &Path, db: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("provcheck").expect("binary built");
+    cmd.current_dir(dir).env_remove("PROVCHECK_CORPUS").arg("--db").arg(db).arg("-q");
+    cmd
+}
+
+/// A temporary folder with a database path inside it.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("corpus.db")
+    }
+
+    pub fn cmd(&self) -> Command {
+        provcheck(self.path(), &self.db())
+    }
+
+    /// Builds the bundled reference corpus with its context file.
+    pub fn build_references(&self) -> serde_json::Value {
+        let out = self
+            .cmd()
+            .args(["--format", "json", "corpus", "build"])
+            .arg(references())
+            .arg("--context")
+            .arg(references().join("context.csv"))
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        json(&out)[0].clone()
+    }
+}
+
+pub fn json(bytes: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(bytes).unwrap_or_else(|e| {
+        panic!("output is not JSON ({e}): {}", String::from_utf8_lossy(bytes))
+    })
+}
+
+/// Crops `area` of the picture (off-centre), scales by `scale`, and saves a
+/// JPEG of `quality` to `out`: what a re-publication does to a photo.
+pub fn degrade(src: &Path, out: &Path, area: f64, scale: f64, quality: u8) {
+    let img = image::open(src).expect("reference decodes");
+    let side = area.sqrt();
+    let (w, h) = (img.width() as f64, img.height() as f64);
+    let (cw, ch) = ((w * side) as u32, (h * side) as u32);
+    let x = ((w - cw as f64) * 0.5) as u32;
+    let y = ((h - ch as f64) * 0.5) as u32;
+    let cropped = img.crop_imm(x, y, cw, ch);
+    let resized = cropped.resize(
+        (cw as f64 * scale) as u32,
+        (ch as f64 * scale) as u32,
+        image::imageops::FilterType::Triangle,
+    );
+    save_jpeg(&resized, out, quality);
+}
+
+pub fn save_jpeg(img: &DynamicImage, out: &Path, quality: u8) {
+    let file = std::fs::File::create(out).expect("create");
+    let enc = JpegEncoder::new_with_quality(std::io::BufWriter::new(file), quality);
+    img.to_rgb8().write_with_encoder(enc).expect("encode JPEG");
+}
