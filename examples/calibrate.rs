@@ -14,7 +14,13 @@ use provcheck::matching::MatchRule;
 
 fn group(p: &Path) -> String {
     let n = p.file_stem().unwrap().to_string_lossy().to_string();
-    for key in ["Elephants", "orientation_landscape", "orientation_portrait", "hdr_canon", "hdr_iphone"] {
+    for key in [
+        "Elephants",
+        "orientation_landscape",
+        "orientation_portrait",
+        "hdr_canon",
+        "hdr_iphone",
+    ] {
         if n.contains(key) {
             return key.to_string();
         }
@@ -31,7 +37,12 @@ fn encode(img: &DynamicImage, quality: u8) -> Vec<u8> {
 
 fn crop(img: &DynamicImage, l: f64, t: f64, r: f64, b: f64) -> DynamicImage {
     let (w, h) = (img.width() as f64, img.height() as f64);
-    img.crop_imm((l * w) as u32, (t * h) as u32, ((1.0 - l - r) * w) as u32, ((1.0 - t - b) * h) as u32)
+    img.crop_imm(
+        (l * w) as u32,
+        (t * h) as u32,
+        ((1.0 - l - r) * w) as u32,
+        ((1.0 - t - b) * h) as u32,
+    )
 }
 
 fn banner(img: &DynamicImage, frac: f64) -> DynamicImage {
@@ -41,23 +52,42 @@ fn banner(img: &DynamicImage, frac: f64) -> DynamicImage {
     for y in from..h {
         for x in 0..rgb.width() {
             let stripe = ((x / 9 + y / 13) % 5 == 0) as u8;
-            rgb.put_pixel(x, y, image::Rgb([139 + stripe * 100, stripe * 200, stripe * 200]));
+            rgb.put_pixel(
+                x,
+                y,
+                image::Rgb([139 + stripe * 100, stripe * 200, stripe * 200]),
+            );
         }
     }
     DynamicImage::ImageRgb8(rgb)
 }
 
 fn transforms(img: &DynamicImage) -> Vec<(&'static str, Vec<u8>)> {
-    let small = |i: &DynamicImage, s: f64| i.resize((i.width() as f64 * s) as u32, (i.height() as f64 * s) as u32, image::imageops::FilterType::Triangle);
+    let small = |i: &DynamicImage, s: f64| {
+        i.resize(
+            (i.width() as f64 * s) as u32,
+            (i.height() as f64 * s) as u32,
+            image::imageops::FilterType::Triangle,
+        )
+    };
     vec![
         ("jpeg50+resize50", encode(&small(img, 0.5), 50)),
-        ("crop90-offcentre+resize60+q70", encode(&small(&crop(img, 0.015, 0.036, 0.036, 0.015), 0.6), 70)),
-        ("crop81-corner (12%L 8%T)", encode(&crop(img, 0.12, 0.08, 0.0, 0.0), 60)),
+        (
+            "crop90-offcentre+resize60+q70",
+            encode(&small(&crop(img, 0.015, 0.036, 0.036, 0.015), 0.6), 70),
+        ),
+        (
+            "crop81-corner (12%L 8%T)",
+            encode(&crop(img, 0.12, 0.08, 0.0, 0.0), 60),
+        ),
         ("crop64-centre", encode(&crop(img, 0.1, 0.1, 0.1, 0.1), 75)),
         ("mirror", encode(&img.fliph(), 80)),
         ("rotate90", encode(&img.rotate90(), 80)),
         ("banner12", encode(&banner(img, 0.12), 75)),
-        ("mirror+banner12+resize", encode(&small(&banner(&img.fliph(), 0.12), 0.6), 75)),
+        (
+            "mirror+banner12+resize",
+            encode(&small(&banner(&img.fliph(), 0.12), 0.6), 75),
+        ),
     ]
 }
 
@@ -80,7 +110,10 @@ fn reference(i: usize, a: &Analysis) -> Reference {
 fn main() {
     let dir = PathBuf::from(std::env::args().nth(1).expect("folder of photos"));
     let limits = Limits::default();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     paths.sort();
     let mut analyses = Vec::new();
     for p in paths {
@@ -89,31 +122,63 @@ fn main() {
             analyses.push(a);
         }
     }
-    let refs: Vec<Reference> = analyses.iter().enumerate().map(|(i, a)| reference(i, a)).collect();
+    let refs: Vec<Reference> = analyses
+        .iter()
+        .enumerate()
+        .map(|(i, a)| reference(i, a))
+        .collect();
     let index = Index::new(refs);
-    let everything = MatchRule { near_duplicate: 256, similar: 256 };
+    let everything = MatchRule {
+        near_duplicate: 256,
+        similar: 256,
+    };
     // Negatives: each photo against every unrelated one.
     let mut negatives = Vec::new();
     let mut worst: Vec<(u32, String, String)> = Vec::new();
     for a in &analyses {
-        let hits = index.search(&Query { hashes: &a.hashes, sha256: &a.sha256 }, &everything, usize::MAX, 256);
+        let hits = index.search(
+            &Query {
+                hashes: &a.hashes,
+                sha256: &a.sha256,
+            },
+            &everything,
+            usize::MAX,
+            256,
+        );
         for h in hits {
             let r = index.reference(h.index);
             if group(&r.path) != group(&a.path) {
                 negatives.push(h.distance);
-                worst.push((h.distance, a.path.file_name().unwrap().to_string_lossy().into(), r.path.file_name().unwrap().to_string_lossy().into()));
+                worst.push((
+                    h.distance,
+                    a.path.file_name().unwrap().to_string_lossy().into(),
+                    r.path.file_name().unwrap().to_string_lossy().into(),
+                ));
             }
         }
     }
     negatives.sort();
     worst.sort();
-    println!("photos: {}, unrelated pairs (ordered): {}", analyses.len(), negatives.len());
-    println!("unrelated distance: min {} p0.1% {} p1% {} median {}", negatives[0], negatives[negatives.len() / 1000], negatives[negatives.len() / 100], negatives[negatives.len() / 2]);
+    println!(
+        "photos: {}, unrelated pairs (ordered): {}",
+        analyses.len(),
+        negatives.len()
+    );
+    println!(
+        "unrelated distance: min {} p0.1% {} p1% {} median {}",
+        negatives[0],
+        negatives[negatives.len() / 1000],
+        negatives[negatives.len() / 100],
+        negatives[negatives.len() / 2]
+    );
     for w in worst.iter().take(5) {
         println!("  closest unrelated: {} {} ~ {}", w.0, w.1, w.2);
     }
     // Positives: transformed copies against their original.
-    let names: Vec<&str> = transforms(&DynamicImage::new_rgb8(8, 8)).iter().map(|t| t.0).collect();
+    let names: Vec<&str> = transforms(&DynamicImage::new_rgb8(8, 8))
+        .iter()
+        .map(|t| t.0)
+        .collect();
     let mut per: Vec<Vec<u32>> = vec![Vec::new(); names.len()];
     for (i, a) in analyses.iter().enumerate() {
         if a.width * a.height > 4_000_000 {
@@ -122,14 +187,32 @@ fn main() {
         let img = image::open(&a.path).unwrap();
         for (k, (_, bytes)) in transforms(&img).into_iter().enumerate() {
             let q = analyze_bytes(&bytes, &limits).unwrap();
-            let hits = index.search(&Query { hashes: &q.hashes, sha256: &q.sha256 }, &everything, usize::MAX, 256);
-            let d = hits.iter().find(|h| h.index == i).map(|h| h.distance).unwrap_or(256);
+            let hits = index.search(
+                &Query {
+                    hashes: &q.hashes,
+                    sha256: &q.sha256,
+                },
+                &everything,
+                usize::MAX,
+                256,
+            );
+            let d = hits
+                .iter()
+                .find(|h| h.index == i)
+                .map(|h| h.distance)
+                .unwrap_or(256);
             per[k].push(d);
         }
     }
     for (k, name) in names.iter().enumerate() {
         let mut v = per[k].clone();
         v.sort();
-        println!("{name:34} n={} median {} p90 {} max {}", v.len(), v[v.len() / 2], v[v.len() * 9 / 10], v[v.len() - 1]);
+        println!(
+            "{name:34} n={} median {} p90 {} max {}",
+            v.len(),
+            v[v.len() / 2],
+            v[v.len() * 9 / 10],
+            v[v.len() - 1]
+        );
     }
 }

@@ -103,6 +103,12 @@ fn isobmff_brand(bytes: &[u8]) -> Option<String> {
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
     let format = sniff(bytes)?;
     let name = format_name(format);
+    if format == ImageFormat::Jpeg && !has_jpeg_end(bytes) {
+        return Err(FileError::Decode {
+            format: name.to_string(),
+            reason: "truncated: no end-of-image marker".to_string(),
+        });
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut lim = image::Limits::default();
     lim.max_alloc = Some(limits.max_alloc);
@@ -137,6 +143,12 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
         image,
         format: name,
     })
+}
+
+/// A complete JPEG ends with the EOI marker (possibly followed by padding
+/// or trailing data, so the whole file is searched from the end).
+fn has_jpeg_end(bytes: &[u8]) -> bool {
+    bytes.windows(2).rev().any(|w| w == [0xFF, 0xD9])
 }
 
 fn decode_error(format: &str, e: ImageError) -> FileError {

@@ -3,6 +3,8 @@
 //! match within the threshold is ever missed. A linear scan of popcounts
 //! answers 100k references in milliseconds.
 
+use rayon::prelude::*;
+
 use crate::corpus::Reference;
 use crate::hash::{Dihedral, Hashes};
 use crate::matching::{similarity, MatchClass, MatchRule};
@@ -62,7 +64,7 @@ impl Index {
         let limit = max_distance.min(rule.similar);
         let mut hits: Vec<Hit> = self
             .refs
-            .iter()
+            .par_iter()
             .enumerate()
             .filter_map(|(i, r)| {
                 let phash_distance = (r.phash ^ q.hashes.phash).count_ones();

@@ -40,8 +40,8 @@ pub struct MatchRule {
 impl Default for MatchRule {
     fn default() -> Self {
         MatchRule {
-            near_duplicate: 40,
-            similar: 60,
+            near_duplicate: 54,
+            similar: 64,
         }
     }
 }

@@ -2,9 +2,9 @@
 //! eight rotation/flip variants) and a 64-bit DCT hash (pHash-style, through
 //! `image_hasher`), plus the low-information mark that keeps blank and
 //! two-tone images from matching on hash distance alone. Besides the whole
-//! picture, PDQ is taken of five standard sub-frames (a sixth of each edge
-//! dropped, or a tenth all round), so a copy that was cropped or had a banner
-//! laid over one edge still meets its original on the part they share.
+//! picture, PDQ is taken of ten standard sub-frames (centred crops, one edge
+//! cut, a corner cut), so a copy that was cropped or had a banner laid over
+//! one edge still meets its original on the part they share.
 
 pub mod pdq;
 
@@ -15,15 +15,22 @@ pub use pdq::{Dihedral, Pdq};
 
 /// Version of the hash settings. Stored with every hash; a cached hash made
 /// with other settings is recomputed. Bump it whenever any output changes.
-pub const SETTINGS_VERSION: i64 = 2;
+pub const SETTINGS_VERSION: i64 = 3;
 
-/// The standard sub-frames, as (left, top, right, bottom) fractions.
-pub const CROPS: [(&str, [f32; 4]); 5] = [
-    ("top", [0.0, 0.0, 1.0, 0.85]),
-    ("bottom", [0.0, 0.15, 1.0, 1.0]),
-    ("left", [0.0, 0.0, 0.85, 1.0]),
-    ("right", [0.15, 0.0, 1.0, 1.0]),
-    ("centre", [0.1, 0.1, 0.9, 0.9]),
+/// The standard sub-frames, as (left, top, right, bottom) margins cut off.
+/// Centred crops, one edge cut (banners, captions), and corners cut (the
+/// off-centre crops of social feeds).
+pub const CROPS: [(&str, [f32; 4]); 10] = [
+    ("centre-5", [0.05, 0.05, 0.05, 0.05]),
+    ("centre-10", [0.1, 0.1, 0.1, 0.1]),
+    ("top-12", [0.0, 0.12, 0.0, 0.0]),
+    ("bottom-12", [0.0, 0.0, 0.0, 0.12]),
+    ("left-12", [0.12, 0.0, 0.0, 0.0]),
+    ("right-12", [0.0, 0.0, 0.12, 0.0]),
+    ("top-left-10", [0.1, 0.1, 0.0, 0.0]),
+    ("top-right-10", [0.0, 0.1, 0.1, 0.0]),
+    ("bottom-left-10", [0.1, 0.0, 0.0, 0.1]),
+    ("bottom-right-10", [0.0, 0.0, 0.1, 0.1]),
 ];
 
 /// Long side of the thumbnail the sub-frame hashes are taken from.
@@ -75,8 +82,8 @@ pub fn crop_hashes(image: &DynamicImage) -> Vec<[Pdq; 8]> {
         .iter()
         .map(|(_, [l, t, r, b])| {
             let (x, y) = ((l * w) as u32, (t * h) as u32);
-            let cw = (((r - l) * w) as u32).max(1);
-            let ch = (((b - t) * h) as u32).max(1);
+            let cw = (((1.0 - l - r) * w) as u32).max(1);
+            let ch = (((1.0 - t - b) * h) as u32).max(1);
             pdq::pdq_dihedral(&thumb.crop_imm(x, y, cw, ch)).0
         })
         .collect()

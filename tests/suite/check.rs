@@ -33,19 +33,33 @@ fn the_example_statement_gets_its_verdicts() {
         .iter()
         .map(|c| c["kind"].as_str().unwrap())
         .collect();
-    assert!(kinds.contains(&"date") && kinds.contains(&"place"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"date") && kinds.contains(&"place"),
+        "{kinds:?}"
+    );
     assert!(crop["original"]["published"].is_string());
 
     let banner = by_name("storm_banner.jpg");
     assert_eq!(banner["verdict"], "edited-copy", "{banner}");
-    assert!(banner["original"]["path"].as_str().unwrap().ends_with("storm.jpg"));
-    assert!(banner["edits"].as_array().unwrap().iter().any(|e| e["kind"] == "mirrored"));
+    assert!(banner["original"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("storm.jpg"));
+    assert!(banner["edits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "mirrored"));
 
     let new = by_name("new_photo.jpg");
     assert_eq!(new["verdict"], "no-match");
     assert!(new["original"].is_null());
     assert!(
-        new["exif_flags"].as_array().unwrap().iter().any(|f| f["kind"] == "captured-before-claim"),
+        new["exif_flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["kind"] == "captured-before-claim"),
         "{new}"
     );
     for item in items.as_array().unwrap() {
@@ -57,8 +71,15 @@ fn the_example_statement_gets_its_verdicts() {
 fn a_statement_with_a_bad_date_is_a_clear_error() {
     let ws = Workspace::new();
     let st = ws.path().join("s.toml");
-    std::fs::write(&st, "title = \"x\"\npublished = \"last week\"\n[[images]]\npath = \"a.jpg\"\n").unwrap();
+    std::fs::write(
+        &st,
+        "title = \"x\"\npublished = \"last week\"\n[[images]]\npath = \"a.jpg\"\n",
+    )
+    .unwrap();
     let out = ws.cmd().arg("check").arg(&st).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(err.contains("published") && err.contains("last week"), "{err}");
+    assert!(
+        err.contains("published") && err.contains("last week"),
+        "{err}"
+    );
 }

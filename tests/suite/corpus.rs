@@ -9,7 +9,10 @@ fn rebuilding_an_unchanged_corpus_decodes_nothing() {
     let scanned = first["scanned"].as_u64().unwrap();
     assert!(scanned >= 10, "{first}");
     assert_eq!(first["decoded"].as_u64(), Some(scanned));
-    assert!(first["contexts_attached"].as_u64().unwrap() >= scanned, "{first}");
+    assert!(
+        first["contexts_attached"].as_u64().unwrap() >= scanned,
+        "{first}"
+    );
     let second = ws.build_references();
     assert_eq!(second["decoded"].as_u64(), Some(0), "{second}");
     assert_eq!(second["unchanged"].as_u64(), Some(scanned));
@@ -38,10 +41,18 @@ fn changed_files_are_rehashed_and_pruned_files_removed() {
     // Replace a.jpg with other content: it must be decoded again.
     std::fs::copy(references().join("wood.jpg"), dir.join("a.jpg")).unwrap();
     let again = build(&[]);
-    assert_eq!((again["decoded"].as_u64(), again["updated"].as_u64()), (Some(1), Some(1)), "{again}");
+    assert_eq!(
+        (again["decoded"].as_u64(), again["updated"].as_u64()),
+        (Some(1), Some(1)),
+        "{again}"
+    );
     std::fs::remove_file(dir.join("b.jpg")).unwrap();
     assert_eq!(build(&["--prune"])["pruned"], 1);
-    let list = ws.cmd().args(["--format", "json", "corpus", "list"]).assert().success();
+    let list = ws
+        .cmd()
+        .args(["--format", "json", "corpus", "list"])
+        .assert()
+        .success();
     let list = json(&list.get_output().stdout);
     assert_eq!(list.as_array().unwrap().len(), 1);
     assert!(list[0]["path"].as_str().unwrap().ends_with("a.jpg"));
@@ -51,7 +62,11 @@ fn changed_files_are_rehashed_and_pruned_files_removed() {
 fn context_records_are_stored_and_counted() {
     let ws = Workspace::new();
     ws.build_references();
-    let stats = ws.cmd().args(["--format", "json", "corpus", "stats"]).assert().success();
+    let stats = ws
+        .cmd()
+        .args(["--format", "json", "corpus", "stats"])
+        .assert()
+        .success();
     let stats = &json(&stats.get_output().stdout)[0];
     assert_eq!(stats["files"], stats["files_with_context"], "{stats}");
     assert_eq!(stats["schema_version"], 1);
@@ -63,14 +78,33 @@ fn corpus_add_attaches_the_given_context_and_remove_deletes() {
     let img = ws.path().join("x.jpg");
     std::fs::copy(references().join("coffee.jpg"), &img).unwrap();
     ws.cmd()
-        .args(["corpus", "add", "x.jpg", "--publisher", "Example Daily", "--published", "2019-03-04"])
+        .args([
+            "corpus",
+            "add",
+            "x.jpg",
+            "--publisher",
+            "Example Daily",
+            "--published",
+            "2019-03-04",
+        ])
         .assert()
         .success();
-    let list = ws.cmd().args(["--format", "json", "corpus", "list"]).assert().success();
+    let list = ws
+        .cmd()
+        .args(["--format", "json", "corpus", "list"])
+        .assert()
+        .success();
     let list = json(&list.get_output().stdout);
     assert_eq!(list[0]["earliest_published"], "2019-03-04");
-    ws.cmd().args(["corpus", "remove", "x.jpg"]).assert().success();
-    let list = ws.cmd().args(["--format", "json", "corpus", "list"]).assert().success();
+    ws.cmd()
+        .args(["corpus", "remove", "x.jpg"])
+        .assert()
+        .success();
+    let list = ws
+        .cmd()
+        .args(["--format", "json", "corpus", "list"])
+        .assert()
+        .success();
     assert_eq!(json(&list.get_output().stdout).as_array().unwrap().len(), 0);
 }
 

@@ -11,14 +11,22 @@ fn broken_folder(dir: &Path) {
     std::fs::write(dir.join("good.jpg"), &good).unwrap();
     std::fs::write(dir.join("truncated.jpg"), &good[..good.len() / 3]).unwrap();
     std::fs::write(dir.join("empty.jpg"), b"").unwrap();
-    std::fs::write(dir.join("notes.jpg"), b"these are meeting notes, not a picture\n").unwrap();
+    std::fs::write(
+        dir.join("notes.jpg"),
+        b"these are meeting notes, not a picture\n",
+    )
+    .unwrap();
 }
 
 #[test]
 fn hash_reports_each_bad_file_and_exits_2() {
     let ws = Workspace::new();
     broken_folder(&ws.path().join("in"));
-    let out = ws.cmd().args(["--format", "json", "hash", "in"]).assert().code(2);
+    let out = ws
+        .cmd()
+        .args(["--format", "json", "hash", "in"])
+        .assert()
+        .code(2);
     let items = json(&out.get_output().stdout);
     let items = items.as_array().unwrap();
     assert_eq!(items.len(), 4);
@@ -31,11 +39,21 @@ fn hash_reports_each_bad_file_and_exits_2() {
     };
     assert!(err_of("good.jpg").is_null());
     assert!(err_of("empty.jpg").as_str().unwrap().contains("empty"));
-    assert!(err_of("notes.jpg").as_str().unwrap().contains("not a recognised image"));
-    assert!(err_of("truncated.jpg").as_str().unwrap().contains("decode"), "{:?}", err_of("truncated.jpg"));
+    assert!(err_of("notes.jpg")
+        .as_str()
+        .unwrap()
+        .contains("not a recognised image"));
+    assert!(
+        err_of("truncated.jpg").as_str().unwrap().contains("decode"),
+        "{:?}",
+        err_of("truncated.jpg")
+    );
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     for name in ["truncated.jpg", "empty.jpg", "notes.jpg"] {
-        assert!(stderr.contains(name), "stderr does not name {name}: {stderr}");
+        assert!(
+            stderr.contains(name),
+            "stderr does not name {name}: {stderr}"
+        );
     }
 }
 
@@ -43,11 +61,19 @@ fn hash_reports_each_bad_file_and_exits_2() {
 fn corpus_build_keeps_the_good_files_and_exits_2() {
     let ws = Workspace::new();
     broken_folder(&ws.path().join("in"));
-    let out = ws.cmd().args(["--format", "json", "corpus", "build", "in"]).assert().code(2);
+    let out = ws
+        .cmd()
+        .args(["--format", "json", "corpus", "build", "in"])
+        .assert()
+        .code(2);
     let report = &json(&out.get_output().stdout)[0];
     assert_eq!(report["added"], 1);
     assert_eq!(report["failed"].as_array().unwrap().len(), 3);
-    let list = ws.cmd().args(["--format", "json", "corpus", "list"]).assert().success();
+    let list = ws
+        .cmd()
+        .args(["--format", "json", "corpus", "list"])
+        .assert()
+        .success();
     assert_eq!(json(&list.get_output().stdout).as_array().unwrap().len(), 1);
 }
 

@@ -88,7 +88,8 @@ fn malformed_exif_never_fails_a_hash() {
             let bytes = std::fs::read(&p).unwrap();
             let decodable = image::load_from_memory(&bytes).is_ok();
             let result = analyze_file(&p, &Limits::default());
-            let big_enough = image::load_from_memory(&bytes).is_ok_and(|i| i.width() >= 5 && i.height() >= 5);
+            let big_enough =
+                image::load_from_memory(&bytes).is_ok_and(|i| i.width() >= 5 && i.height() >= 5);
             if decodable && big_enough {
                 assert!(result.is_ok(), "{}: {:?}", p.display(), result.err());
                 checked += 1;

@@ -32,17 +32,29 @@ fn the_eight_exif_orientations_hash_alike_after_rotation() {
     let first = &items[0];
     for item in items {
         // Stored rotated, displayed upright: the EXIF orientation was applied.
-        assert_eq!((item["width"].as_u64(), item["height"].as_u64()), (Some(400), Some(300)), "{item}");
+        assert_eq!(
+            (item["width"].as_u64(), item["height"].as_u64()),
+            (Some(400), Some(300)),
+            "{item}"
+        );
         let ph = hamming_hex(
             item["hashes"]["phash64"].as_str().unwrap(),
             first["hashes"]["phash64"].as_str().unwrap(),
         );
-        assert!(ph <= 2, "pHash of {} is {ph} bits from orientation 1", item["path"]);
+        assert!(
+            ph <= 2,
+            "pHash of {} is {ph} bits from orientation 1",
+            item["path"]
+        );
         let pdq = hamming_hex(
             item["hashes"]["pdq"].as_str().unwrap(),
             first["hashes"]["pdq"].as_str().unwrap(),
         );
-        assert!(pdq <= 31, "PDQ of {} is {pdq} bits from orientation 1", item["path"]);
+        assert!(
+            pdq <= 31,
+            "PDQ of {} is {pdq} bits from orientation 1",
+            item["path"]
+        );
     }
 }
 

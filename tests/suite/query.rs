@@ -20,7 +20,10 @@ fn a_resized_recompressed_cropped_copy_is_the_top_near_duplicate() {
     assert_eq!(result["query"], "copy.jpg");
     assert!(result["error"].is_null());
     let top = &result["matches"][0];
-    assert!(top["path"].as_str().unwrap().ends_with("dune.jpg"), "{result}");
+    assert!(
+        top["path"].as_str().unwrap().ends_with("dune.jpg"),
+        "{result}"
+    );
     assert_eq!(top["class"], "near-duplicate");
     let sim = top["similarity"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&sim));
@@ -67,10 +70,19 @@ fn the_same_bytes_are_identical() {
 fn a_mirrored_copy_matches_with_its_transform() {
     let ws = Workspace::new();
     ws.build_references();
-    let img = image::open(references().join("chelsea.jpg")).unwrap().fliph();
+    let img = image::open(references().join("chelsea.jpg"))
+        .unwrap()
+        .fliph();
     super::util::save_jpeg(&img, &ws.path().join("m.jpg"), 80);
-    let out = ws.cmd().args(["--format", "json", "query", "m.jpg"]).assert().code(1);
+    let out = ws
+        .cmd()
+        .args(["--format", "json", "query", "m.jpg"])
+        .assert()
+        .code(1);
     let top = &json(&out.get_output().stdout)[0]["matches"][0];
-    assert!(top["path"].as_str().unwrap().ends_with("chelsea.jpg"), "{top}");
+    assert!(
+        top["path"].as_str().unwrap().ends_with("chelsea.jpg"),
+        "{top}"
+    );
     assert_eq!(top["transform"], "mirror-horizontal");
 }

@@ -32,7 +32,11 @@ pub fn shared_data(test: &str) -> Option<PathBuf> {
 /// The binary, run in `dir` with the corpus database `db`.
 pub fn provcheck(dir: &Path, db: &Path) -> Command {
     let mut cmd = Command::cargo_bin("provcheck").expect("binary built");
-    cmd.current_dir(dir).env_remove("PROVCHECK_CORPUS").arg("--db").arg(db).arg("-q");
+    cmd.current_dir(dir)
+        .env_remove("PROVCHECK_CORPUS")
+        .arg("--db")
+        .arg(db)
+        .arg("-q");
     cmd
 }
 
@@ -79,7 +83,10 @@ impl Workspace {
 
 pub fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes).unwrap_or_else(|e| {
-        panic!("output is not JSON ({e}): {}", String::from_utf8_lossy(bytes))
+        panic!(
+            "output is not JSON ({e}): {}",
+            String::from_utf8_lossy(bytes)
+        )
     })
 }
 
