@@ -179,12 +179,13 @@ fn edits(m: &Match, width: u32, height: u32) -> Vec<Finding> {
     );
     match m.transform {
         Dihedral::Original => {}
-        Dihedral::MirrorHorizontal | Dihedral::MirrorVertical => out.push(Finding {
+        Dihedral::MirrorHorizontal => out.push(Finding {
             kind: "mirrored",
-            detail: format!(
-                "the copy is the original {}",
-                m.transform.name().replace('-', " ")
-            ),
+            detail: "the copy is the original flipped left to right".into(),
+        }),
+        Dihedral::MirrorVertical => out.push(Finding {
+            kind: "mirrored",
+            detail: "the copy is the original flipped upside down".into(),
         }),
         t => out.push(Finding {
             kind: "rotated",
