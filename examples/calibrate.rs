@@ -122,6 +122,12 @@ fn main() {
             analyses.push(a);
         }
     }
+    let low: Vec<String> = analyses
+        .iter()
+        .filter(|a| a.hashes.low_information)
+        .map(|a| a.path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    println!("low-information: {} {:?}", low.len(), low);
     let refs: Vec<Reference> = analyses
         .iter()
         .enumerate()
@@ -207,12 +213,16 @@ fn main() {
     for (k, name) in names.iter().enumerate() {
         let mut v = per[k].clone();
         v.sort();
+        let rule = MatchRule::default();
+        let share = |t: u32| 100.0 * v.iter().filter(|d| **d <= t).count() as f64 / v.len() as f64;
         println!(
-            "{name:34} n={} median {} p90 {} max {}",
+            "{name:34} n={} median {} p90 {} max {}  near-duplicate {:.0}%  any match {:.0}%",
             v.len(),
             v[v.len() / 2],
             v[v.len() * 9 / 10],
-            v[v.len() - 1]
+            v[v.len() - 1],
+            share(rule.near_duplicate),
+            share(rule.similar)
         );
     }
 }

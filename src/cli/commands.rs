@@ -101,6 +101,19 @@ impl<'a> Ctx<'a> {
         Ok(if failed > 0 { EXIT_ERROR } else { EXIT_CLEAN })
     }
 
+    /// Prints a build's summary and failures; exit code 2 if any file failed.
+    fn finish_build(&self, report: &BuildReport) -> Result<i32> {
+        self.print(&BuildSummary {
+            report,
+            paths: self.paths.clone(),
+        })?;
+        Ok(if self.report_build_errors(report) {
+            EXIT_ERROR
+        } else {
+            EXIT_CLEAN
+        })
+    }
+
     /// Reports a build's failures on stderr; true if there were any.
     fn report_build_errors(&self, report: &BuildReport) -> bool {
         for f in &report.failures {
@@ -171,15 +184,7 @@ impl<'a> Ctx<'a> {
                 prune,
             } => {
                 let report = self.build(&mut corpus, dir, context.as_deref(), *prune)?;
-                self.print(&BuildSummary {
-                    report: &report,
-                    paths: self.paths.clone(),
-                })?;
-                Ok(if self.report_build_errors(&report) {
-                    EXIT_ERROR
-                } else {
-                    EXIT_CLEAN
-                })
+                self.finish_build(&report)
             }
             CorpusCommand::Add { paths, context } => {
                 let bar = Bar::new(self.cli.quiet, "indexing");
@@ -190,15 +195,7 @@ impl<'a> Ctx<'a> {
                 };
                 let report = add_paths(&mut corpus, paths, &opts, &|p| bar.event(p))?;
                 bar.finish();
-                self.print(&BuildSummary {
-                    report: &report,
-                    paths: self.paths.clone(),
-                })?;
-                Ok(if self.report_build_errors(&report) {
-                    EXIT_ERROR
-                } else {
-                    EXIT_CLEAN
-                })
+                self.finish_build(&report)
             }
             CorpusCommand::Import { file, base } => {
                 let records = read_context_file(file)?;

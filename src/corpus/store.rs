@@ -357,44 +357,27 @@ pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
     let existing: Option<i64> = tx
         .query_row("SELECT id FROM files WHERE path = ?1", [key], |r| r.get(0))
         .optional()?;
-    let ts = now();
-    let id = match existing {
-        Some(id) => {
-            tx.execute(
-                "UPDATE files SET size = ?2, mtime_ns = ?3, sha256 = ?4, format = ?5,
-                        width = ?6, height = ?7, updated_at = ?8 WHERE id = ?1",
-                params![
-                    id,
-                    a.size as i64,
-                    a.mtime_ns,
-                    a.sha256,
-                    a.format,
-                    a.width,
-                    a.height,
-                    ts
-                ],
-            )?;
-            id
-        }
-        None => {
-            tx.execute(
-                "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height,
-                                    added_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
-                params![
-                    key,
-                    a.size as i64,
-                    a.mtime_ns,
-                    a.sha256,
-                    a.format,
-                    a.width,
-                    a.height,
-                    ts
-                ],
-            )?;
-            tx.last_insert_rowid()
-        }
-    };
+    let id: i64 = tx.query_row(
+        "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height,
+                            added_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
+         ON CONFLICT (path) DO UPDATE SET
+            size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
+            format = excluded.format, width = excluded.width, height = excluded.height,
+            updated_at = excluded.updated_at
+         RETURNING id",
+        params![
+            key,
+            a.size as i64,
+            a.mtime_ns,
+            a.sha256,
+            a.format,
+            a.width,
+            a.height,
+            now()
+        ],
+        |r| r.get(0),
+    )?;
     let h = &a.hashes;
     for (alg, bytes, quality) in [
         ("pdq", h.pdq.to_bytes().to_vec(), Some(h.pdq_quality)),

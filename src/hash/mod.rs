@@ -15,7 +15,7 @@ pub use pdq::{Dihedral, Pdq};
 
 /// Version of the hash settings. Stored with every hash; a cached hash made
 /// with other settings is recomputed. Bump it whenever any output changes.
-pub const SETTINGS_VERSION: i64 = 3;
+pub const SETTINGS_VERSION: i64 = 4;
 
 /// The standard sub-frames, as (left, top, right, bottom) margins cut off.
 /// Centred crops, one edge cut (banners, captions), and corners cut (the
@@ -53,7 +53,8 @@ pub struct Hashes {
     pub phash: u64,
     /// PDQ of the [`CROPS`] sub-frames, each in its eight dihedral variants.
     pub crops: Vec<[Pdq; 8]>,
-    /// Too little structure for a hash match to mean anything.
+    /// Too little structure for a hash match to mean anything: PDQ quality
+    /// under 50, (nearly) all-zero/all-one hashes, or two grey levels only.
     pub low_information: bool,
 }
 
@@ -66,7 +67,8 @@ pub fn hash_image(image: &DynamicImage) -> Hashes {
         pdq_quality: quality,
         phash,
         crops: crop_hashes(image),
-        low_information: is_low_information(&variants[0], quality, phash),
+        low_information: is_low_information(&variants[0], quality, phash)
+            || two_tone_share(image) >= TWO_TONE_SHARE,
     }
 }
 
@@ -102,6 +104,23 @@ pub fn phash64(image: &DynamicImage) -> u64 {
         .iter()
         .take(8)
         .fold(0u64, |acc, b| (acc << 8) | u64::from(*b))
+}
+
+/// Share of pixels in the two most common of 32 grey levels at or above
+/// which a picture counts as blank or two-tone (flags, graphics, text cards).
+pub const TWO_TONE_SHARE: f32 = 0.9;
+
+/// Share of a 64-pixel thumbnail's pixels that fall in its two most common
+/// of 32 grey levels.
+pub fn two_tone_share(image: &DynamicImage) -> f32 {
+    let thumb = image.thumbnail(64, 64).to_luma8();
+    let mut bins = [0u32; 32];
+    for p in thumb.pixels() {
+        bins[usize::from(p[0] / 8)] += 1;
+    }
+    bins.sort_unstable_by(|a, b| b.cmp(a));
+    let total = thumb.pixels().len().max(1) as f32;
+    (bins[0] + bins[1]) as f32 / total
 }
 
 /// Blank, flat or two-tone pictures: low PDQ quality, or hashes that are

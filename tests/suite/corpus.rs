@@ -48,13 +48,8 @@ fn changed_files_are_rehashed_and_pruned_files_removed() {
     );
     std::fs::remove_file(dir.join("b.jpg")).unwrap();
     assert_eq!(build(&["--prune"])["pruned"], 1);
-    let list = ws
-        .cmd()
-        .args(["--format", "json", "corpus", "list"])
-        .assert()
-        .success();
-    let list = json(&list.get_output().stdout);
-    assert_eq!(list.as_array().unwrap().len(), 1);
+    let list = ws.list();
+    assert_eq!(list.len(), 1);
     assert!(list[0]["path"].as_str().unwrap().ends_with("a.jpg"));
 }
 
@@ -89,23 +84,13 @@ fn corpus_add_attaches_the_given_context_and_remove_deletes() {
         ])
         .assert()
         .success();
-    let list = ws
-        .cmd()
-        .args(["--format", "json", "corpus", "list"])
-        .assert()
-        .success();
-    let list = json(&list.get_output().stdout);
+    let list = ws.list();
     assert_eq!(list[0]["earliest_published"], "2019-03-04");
     ws.cmd()
         .args(["corpus", "remove", "x.jpg"])
         .assert()
         .success();
-    let list = ws
-        .cmd()
-        .args(["--format", "json", "corpus", "list"])
-        .assert()
-        .success();
-    assert_eq!(json(&list.get_output().stdout).as_array().unwrap().len(), 0);
+    assert_eq!(ws.list().len(), 0);
 }
 
 #[test]

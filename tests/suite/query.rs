@@ -86,3 +86,40 @@ fn a_mirrored_copy_matches_with_its_transform() {
     );
     assert_eq!(top["transform"], "mirror-horizontal");
 }
+
+/// Two different near-blank pictures: hashed, stored, marked low-information,
+/// and never matched on distance; only the same bytes match.
+#[test]
+fn low_information_images_match_only_when_identical() {
+    let ws = Workspace::new();
+    let dir = ws.path().join("blank");
+    std::fs::create_dir(&dir).unwrap();
+    let mut a = image::RgbImage::from_pixel(400, 300, image::Rgb([250, 250, 250]));
+    for x in 0..200 {
+        for y in 0..300 {
+            a.put_pixel(x, y, image::Rgb([20, 20, 20]));
+        }
+    }
+    let mut b = a.clone();
+    for x in 200..220 {
+        for y in 0..300 {
+            b.put_pixel(x, y, image::Rgb([20, 20, 20]));
+        }
+    }
+    super::util::save_jpeg(&image::DynamicImage::ImageRgb8(a), &dir.join("a.jpg"), 90);
+    super::util::save_jpeg(
+        &image::DynamicImage::ImageRgb8(b),
+        &ws.path().join("b.jpg"),
+        90,
+    );
+    ws.run_json(&["corpus", "build", "blank"], 0);
+    assert_eq!(ws.list()[0]["low_information"], true);
+    let unrelated = ws.run_json(&["query", "b.jpg"], 0);
+    assert_eq!(
+        unrelated[0]["matches"].as_array().unwrap().len(),
+        0,
+        "{unrelated}"
+    );
+    let same = ws.run_json(&["query", "blank/a.jpg"], 1);
+    assert_eq!(same[0]["matches"][0]["class"], "identical");
+}

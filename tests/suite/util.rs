@@ -64,6 +64,25 @@ impl Workspace {
         provcheck(self.path(), &self.db())
     }
 
+    /// Runs with `--format json`, expects exit `code`, parses stdout.
+    pub fn run_json<S: AsRef<std::ffi::OsStr>>(&self, args: &[S], code: i32) -> serde_json::Value {
+        let out = self
+            .cmd()
+            .args(["--format", "json"])
+            .args(args)
+            .assert()
+            .code(code);
+        json(&out.get_output().stdout)
+    }
+
+    /// The corpus listing.
+    pub fn list(&self) -> Vec<serde_json::Value> {
+        self.run_json(&["corpus", "list"], 0)
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Builds the bundled reference corpus with its context file.
     pub fn build_references(&self) -> serde_json::Value {
         let out = self
