@@ -127,3 +127,30 @@ impl PathStyle {
 pub(crate) fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns_and_cut_long_cells() {
+        let mut out = Vec::new();
+        let long = "x".repeat(60);
+        write_table(
+            &mut out,
+            &["a", "bb"],
+            &[vec!["1".into(), "one".into()], vec![long, "two".into()]],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3);
+        let col = lines[0].find("bb").unwrap();
+        assert_eq!(lines[1].find("one"), Some(col));
+        assert_eq!(
+            lines[2].find("two").map(|i| lines[2][..i].chars().count()),
+            Some(col)
+        );
+        assert!(lines[2].contains('…'));
+    }
+}

@@ -104,3 +104,61 @@ fn a_database_from_a_newer_provcheck_is_refused() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("newer"), "{err}");
 }
+
+#[test]
+fn import_attaches_context_to_files_already_in_the_corpus() {
+    let ws = Workspace::new();
+    ws.run_json(
+        &[
+            std::ffi::OsStr::new("corpus"),
+            "build".as_ref(),
+            references().as_os_str(),
+        ],
+        0,
+    );
+    let before = &ws.run_json(&["corpus", "stats"], 0)[0];
+    assert_eq!(before["contexts"], 0);
+    let csv = references().join("context.csv");
+    ws.cmd()
+        .args(["corpus", "import"])
+        .arg(&csv)
+        .assert()
+        .success();
+    let after = &ws.run_json(&["corpus", "stats"], 0)[0];
+    assert_eq!(after["files_with_context"], after["files"], "{after}");
+    // Importing again replaces records with the same source URL: no duplicates.
+    ws.cmd()
+        .args(["corpus", "import"])
+        .arg(&csv)
+        .assert()
+        .success();
+    assert_eq!(
+        ws.run_json(&["corpus", "stats"], 0)[0]["contexts"],
+        after["contexts"]
+    );
+}
+
+#[test]
+fn jsonl_and_csv_outputs_have_one_record_per_file() {
+    let ws = Workspace::new();
+    ws.build_references();
+    let files = ws.list().len();
+    let out = ws
+        .cmd()
+        .args(["--format", "jsonl", "corpus", "list"])
+        .assert()
+        .success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert_eq!(text.lines().count(), files);
+    for line in text.lines() {
+        json(line.as_bytes());
+    }
+    let out = ws
+        .cmd()
+        .args(["--format", "csv", "corpus", "list"])
+        .assert()
+        .success();
+    let mut reader = csv::Reader::from_reader(out.get_output().stdout.as_slice());
+    assert!(reader.headers().unwrap().iter().any(|h| h == "pdq"));
+    assert_eq!(reader.records().count(), files);
+}
