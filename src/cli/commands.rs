@@ -68,6 +68,11 @@ impl<'a> Ctx<'a> {
         Ok(())
     }
 
+    /// A path for a message on stderr: relative when possible, printable.
+    fn shown(&self, p: &Path) -> String {
+        provcheck::report::printable(&self.paths.show(p))
+    }
+
     fn note(&self, msg: &str) {
         if !self.cli.quiet {
             eprintln!("{msg}");
@@ -90,11 +95,14 @@ impl<'a> Ctx<'a> {
         })?;
         let mut failed = scan.errors.len();
         for e in &scan.errors {
-            eprintln!("provcheck: {e}");
+            eprintln!(
+                "provcheck: {}",
+                provcheck::report::printable(&e.to_string())
+            );
         }
         for (p, r) in &results {
             if let Err(e) = r {
-                eprintln!("provcheck: {}: {e}", self.paths.show(p));
+                eprintln!("provcheck: {}: {e}", self.shown(p));
                 failed += 1;
             }
         }
@@ -117,10 +125,13 @@ impl<'a> Ctx<'a> {
     /// Reports a build's failures on stderr; true if there were any.
     fn report_build_errors(&self, report: &BuildReport) -> bool {
         for f in &report.failures {
-            eprintln!("provcheck: {}: {}", self.paths.show(&f.path), f.error);
+            eprintln!("provcheck: {}: {}", self.shown(&f.path), f.error);
         }
         for e in &report.walk_errors {
-            eprintln!("provcheck: {e}");
+            eprintln!(
+                "provcheck: {}",
+                provcheck::report::printable(&e.to_string())
+            );
         }
         report.has_errors()
     }
@@ -276,7 +287,7 @@ impl<'a> Ctx<'a> {
         for o in &outcomes {
             match &o.result {
                 Err(e) => {
-                    eprintln!("provcheck: {}: {e}", self.paths.show(&o.query));
+                    eprintln!("provcheck: {}: {e}", self.shown(&o.query));
                     errors = true;
                 }
                 Ok(m) => found |= !m.is_empty(),
@@ -302,7 +313,7 @@ impl<'a> Ctx<'a> {
         let mut errors = build_failed;
         for c in &checks {
             if let Some(e) = &c.error {
-                eprintln!("provcheck: {}: {e}", self.paths.show(&c.image));
+                eprintln!("provcheck: {}: {e}", self.shown(&c.image));
                 errors = true;
             }
         }

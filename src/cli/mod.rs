@@ -14,6 +14,25 @@ pub const EXIT_FOUND: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
 pub fn main() -> i32 {
+    // Decoder panics are caught per file and reported as that file's error;
+    // the default hook would also print a backtrace for each. Keep stderr to
+    // our own messages, and turn any other panic into a clear internal error.
+    std::panic::set_hook(Box::new(|_| {}));
+    match std::panic::catch_unwind(run) {
+        Ok(code) => code,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown".into());
+            eprintln!("provcheck: internal error: {msg} (please report this with the input that caused it)");
+            EXIT_ERROR
+        }
+    }
+}
+
+fn run() -> i32 {
     let cli = Cli::parse();
     if let Some(n) = cli.threads {
         // Only fails if a pool exists already, which cannot happen here.

@@ -230,6 +230,8 @@ fn jarosz_window(old: usize) -> usize {
 /// One-dimensional box filter with shrinking windows at the ends, exactly as
 /// the reference's four phases.
 fn box_1d(input: &[f32], output: &mut [f32], len: usize, stride: usize, window: usize) {
+    // A window longer than the line (very elongated images) covers the line.
+    let window = window.clamp(1, len.max(1));
     let half = (window + 2) / 2;
     let phase1 = half - 1;
     let phase2 = window - half + 1;
@@ -390,6 +392,17 @@ mod tests {
         let mut out = vec![0f32; 37];
         box_1d(&input, &mut out, 37, 1, 5);
         assert!(out.iter().all(|v| (v - 3.0).abs() < 1e-6));
+    }
+
+    #[test]
+    fn very_elongated_images_hash_without_panicking() {
+        for (w, h) in [(5, 3000), (3000, 5), (6, 700)] {
+            let img = DynamicImage::ImageLuma8(image::GrayImage::from_fn(w, h, |x, y| {
+                image::Luma([((x * 7 + y * 13) % 256) as u8])
+            }));
+            let (variants, _) = pdq_dihedral(&img);
+            assert_ne!(variants[0], Pdq::default(), "{w}x{h}");
+        }
     }
 
     #[test]

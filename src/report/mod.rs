@@ -67,7 +67,11 @@ const MAX_CELL: usize = 48;
 pub fn write_table(w: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
     let cut: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| ellipsis(c, MAX_CELL)).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| ellipsis(&printable(c), MAX_CELL))
+                .collect()
+        })
         .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &cut {
@@ -91,6 +95,20 @@ pub fn write_table(w: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) ->
         line(w, row.iter().map(String::as_str).collect())?;
     }
     Ok(())
+}
+
+/// Text safe for a terminal: control characters (escape sequences, carriage
+/// returns) and bidirectional overrides become `?`.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}') {
+                '?'
+            } else {
+                c
+            }
+        })
+        .collect()
 }
 
 pub fn ellipsis(s: &str, max: usize) -> String {
@@ -152,5 +170,10 @@ mod tests {
             Some(col)
         );
         assert!(lines[2].contains('…'));
+    }
+
+    #[test]
+    fn terminal_text_has_no_escape_sequences() {
+        assert_eq!(printable("a\u{1b}[2Jb\rc\u{202e}d"), "a?[2Jb?c?d");
     }
 }

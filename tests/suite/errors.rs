@@ -87,3 +87,86 @@ fn query_with_one_unreadable_image_exits_2_and_answers_the_rest() {
     assert!(items[0]["error"].as_str().unwrap().contains("empty"));
     assert_eq!(items[1]["matches"][0]["class"], "identical");
 }
+
+/// A PNG whose header claims `w` × `h` pixels, with a valid CRC and a tiny
+/// (empty) image stream: a decompression bomb's header.
+fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 != 0 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&crc32(&body).to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(
+        &mut out,
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    );
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// A BMP whose header claims `w` × `h` 24-bit pixels and carries none.
+fn bmp_claiming(w: i32, h: i32) -> Vec<u8> {
+    let mut out = b"BM".to_vec();
+    out.extend_from_slice(&54u32.to_le_bytes()); // file size (a lie)
+    out.extend_from_slice(&[0; 4]);
+    out.extend_from_slice(&54u32.to_le_bytes()); // pixel data offset
+    out.extend_from_slice(&40u32.to_le_bytes()); // BITMAPINFOHEADER
+    out.extend_from_slice(&w.to_le_bytes());
+    out.extend_from_slice(&h.to_le_bytes());
+    out.extend_from_slice(&1u16.to_le_bytes());
+    out.extend_from_slice(&24u16.to_le_bytes());
+    out.extend_from_slice(&[0; 24]);
+    out
+}
+
+#[test]
+fn decompression_bombs_are_refused_before_allocation() {
+    let ws = Workspace::new();
+    let dir = ws.path().join("bombs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("huge.png"), png_claiming(100_000, 100_000)).unwrap();
+    std::fs::write(dir.join("huge.bmp"), bmp_claiming(100_000, 100_000)).unwrap();
+    std::fs::copy(fixture("orientation_1.jpg"), dir.join("good.jpg")).unwrap();
+    let items = ws.run_json(&["hash", "bombs"], 2);
+    for item in items.as_array().unwrap() {
+        let name = item["path"].as_str().unwrap();
+        if name.ends_with("good.jpg") {
+            assert!(item["error"].is_null());
+        } else {
+            let err = item["error"].as_str().unwrap();
+            assert!(err.contains("limit"), "{name}: {err}");
+        }
+    }
+}
+
+#[test]
+fn very_elongated_images_are_hashed() {
+    let ws = Workspace::new();
+    let img = image::GrayImage::from_fn(6, 2400, |x, y| image::Luma([((x * 40 + y) % 256) as u8]));
+    img.save(ws.path().join("strip.png")).unwrap();
+    let items = ws.run_json(&["hash", "strip.png"], 0);
+    assert!(items[0]["error"].is_null(), "{items}");
+}

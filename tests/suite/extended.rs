@@ -98,3 +98,42 @@ fn malformed_exif_never_fails_a_hash() {
     }
     assert!(checked > 20, "only {checked} decodable files");
 }
+
+/// Every malformed, fuzzed or unusual file of the shared collection: no
+/// crash, each failing file reported once on stderr, exit code 2, and every
+/// file has its own JSON line.
+#[test]
+fn hostile_files_are_reported_one_by_one_without_crashing() {
+    let Some(data) = shared_data("hostile_files_are_reported_one_by_one_without_crashing") else {
+        return;
+    };
+    let ws = super::util::Workspace::new();
+    let out = ws
+        .cmd()
+        .args(["--format", "jsonl", "hash"])
+        .arg(data.join("hostile"))
+        .arg(data.join("exif-edge"))
+        .arg(data.join("exif-cameras"))
+        .assert()
+        .code(2);
+    let stdout = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(!stderr.contains("internal error"), "{stderr}");
+    let mut failed = 0;
+    let mut ok = 0;
+    for line in stdout.lines() {
+        let item = super::util::json(line.as_bytes());
+        if item["error"].is_null() {
+            ok += 1;
+        } else {
+            failed += 1;
+            let path = item["path"].as_str().unwrap();
+            assert_eq!(
+                stderr.matches(&format!("{path}:")).count(),
+                1,
+                "{path} reported once"
+            );
+        }
+    }
+    assert!(ok > 100 && failed > 100, "{ok} hashed, {failed} failed");
+}
