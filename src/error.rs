@@ -28,8 +28,10 @@ pub enum FileError {
 /// Errors of the corpus store, statements and context files.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("database error: {0}")]
+    #[error("database error")]
     Db(#[from] rusqlite::Error),
+    #[error("{0} is not a provcheck database (not SQLite, or damaged)")]
+    NotADatabase(PathBuf),
     #[error(
         "database {path} has schema version {found}, newer than this provcheck understands ({supported}); upgrade provcheck"
     )]

@@ -29,6 +29,12 @@ pub struct Cli {
     /// Worker threads (default: one per core).
     #[arg(short = 'j', long, global = true)]
     pub threads: Option<usize>,
+    /// Largest image accepted, in megapixels (checked before any pixel is allocated).
+    #[arg(long, global = true, default_value_t = 64)]
+    pub max_megapixels: u64,
+    /// Largest file read, in MiB.
+    #[arg(long, global = true, default_value_t = 256)]
+    pub max_file_mib: u64,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -56,7 +56,11 @@ impl<'a> Ctx<'a> {
                 OutputFormat::Csv => Format::Csv,
             },
             paths: PathStyle::relative_to(base),
-            limits: Limits::default(),
+            limits: Limits {
+                max_pixels: cli.max_megapixels.saturating_mul(1_000_000),
+                max_file_bytes: cli.max_file_mib.saturating_mul(1024 * 1024),
+                ..Limits::default()
+            },
         })
     }
 

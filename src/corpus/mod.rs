@@ -34,8 +34,19 @@ impl Corpus {
             conn,
             path: path.to_path_buf(),
         };
-        corpus.configure()?;
-        corpus.migrate()?;
+        let not_a_db = |e: Error| match e {
+            Error::Db(rusqlite::Error::SqliteFailure(f, _))
+                if matches!(
+                    f.code,
+                    rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
+                ) =>
+            {
+                Error::NotADatabase(path.to_path_buf())
+            }
+            other => other,
+        };
+        corpus.configure().map_err(not_a_db)?;
+        corpus.migrate().map_err(not_a_db)?;
         Ok(corpus)
     }
 

@@ -162,3 +162,12 @@ fn jsonl_and_csv_outputs_have_one_record_per_file() {
     assert!(reader.headers().unwrap().iter().any(|h| h == "pdq"));
     assert_eq!(reader.records().count(), files);
 }
+
+#[test]
+fn a_file_that_is_not_a_database_is_a_clear_error() {
+    let ws = Workspace::new();
+    std::fs::write(ws.db(), b"these are not the pages of a SQLite database").unwrap();
+    let out = ws.cmd().args(["corpus", "stats"]).assert().code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("not a provcheck database"), "{err}");
+}

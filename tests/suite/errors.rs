@@ -170,3 +170,13 @@ fn very_elongated_images_are_hashed() {
     let items = ws.run_json(&["hash", "strip.png"], 0);
     assert!(items[0]["error"].is_null(), "{items}");
 }
+
+#[test]
+fn the_pixel_limit_is_configurable() {
+    let ws = Workspace::new();
+    std::fs::copy(fixture("orientation_1.jpg"), ws.path().join("a.jpg")).unwrap();
+    // 400x300 = 0.12 megapixels: refused under a limit of 0, accepted by default.
+    let items = ws.run_json(&["--max-megapixels", "0", "hash", "a.jpg"], 2);
+    assert!(items[0]["error"].as_str().unwrap().contains("limit"), "{items}");
+    ws.run_json(&["hash", "a.jpg"], 0);
+}
