@@ -63,7 +63,7 @@ pub fn analyze_file(path: &Path, limits: &Limits) -> Result<Analysis, FileError>
 }
 
 /// Reads at most `limit` bytes; a file that grew past it is refused.
-fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError> {
     use std::io::Read;
     let mut buf = Vec::new();
     std::fs::File::open(path)?

@@ -22,3 +22,4 @@ pub mod matching;
 pub mod query;
 pub mod report;
 pub mod statement;
+pub mod thumbnail;

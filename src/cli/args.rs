@@ -23,6 +23,9 @@ pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = OutputFormat::Table)]
     pub format: OutputFormat,
+    /// Write the output to this file instead of standard output.
+    #[arg(short, long, global = true)]
+    pub output: Option<PathBuf>,
     /// No progress or summaries on stderr (errors are still printed).
     #[arg(short, long, global = true)]
     pub quiet: bool,
@@ -45,6 +48,8 @@ pub enum OutputFormat {
     Json,
     Jsonl,
     Csv,
+    /// A self-contained HTML page (check and query).
+    Html,
 }
 
 #[derive(Debug, Subcommand)]

@@ -21,6 +21,9 @@ use super::args::{Cli, Command, ContextArgs, CorpusCommand, CorpusDir, OutputFor
 use super::progress::Bar;
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 
+/// Long side of the pictures embedded in HTML reports.
+const PREVIEW_SIDE: u32 = 480;
+
 pub fn run(cli: &Cli) -> Result<i32> {
     let ctx = Ctx::new(cli)?;
     match &cli.command {
@@ -54,6 +57,7 @@ impl<'a> Ctx<'a> {
                 OutputFormat::Json => Format::Json,
                 OutputFormat::Jsonl => Format::Jsonl,
                 OutputFormat::Csv => Format::Csv,
+                OutputFormat::Html => Format::Html,
             },
             paths: PathStyle::relative_to(base),
             limits: Limits {
@@ -65,11 +69,32 @@ impl<'a> Ctx<'a> {
     }
 
     fn print(&self, report: &dyn Report) -> Result<()> {
-        let stdout = std::io::stdout();
-        let mut out = stdout.lock();
-        render(&mut out, self.format, report).context("cannot write the output")?;
-        out.flush()?;
+        match &self.cli.output {
+            Some(path) => {
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?;
+                let mut out = std::io::BufWriter::new(file);
+                render(&mut out, self.format, report)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                out.flush()?;
+            }
+            None => {
+                let stdout = std::io::stdout();
+                let mut out = stdout.lock();
+                render(&mut out, self.format, report).context("cannot write the output")?;
+                out.flush()?;
+            }
+        }
         Ok(())
+    }
+
+    /// Picture previews, made only for HTML output.
+    fn preview(&self, path: &Path) -> Option<String> {
+        (self.format == Format::Html)
+            .then(|| {
+                provcheck::thumbnail::thumbnail_data_uri(path, PREVIEW_SIDE, &self.limits).ok()
+            })
+            .flatten()
     }
 
     /// A path for a message on stderr: relative when possible, printable.
@@ -285,6 +310,7 @@ impl<'a> Ctx<'a> {
         self.print(&QueryReport {
             outcomes: &outcomes,
             paths: self.paths.clone(),
+            previews: &|p| self.preview(p),
         })?;
         let mut errors = build_failed;
         let mut found = false;
@@ -313,6 +339,7 @@ impl<'a> Ctx<'a> {
             statement: &statement,
             checks: &checks,
             paths: self.paths.clone(),
+            previews: &|p| self.preview(p),
         })?;
         let mut errors = build_failed;
         for c in &checks {

@@ -14,6 +14,8 @@ pub struct CheckReport<'a> {
     pub statement: &'a Statement,
     pub checks: &'a [ImageCheck],
     pub paths: PathStyle,
+    /// Picture previews for the HTML page.
+    pub previews: super::Previews<'a>,
 }
 
 impl CheckReport<'_> {
@@ -91,6 +93,10 @@ impl Report for CheckReport<'_> {
                 })
             })
             .collect()
+    }
+
+    fn html(&self, w: &mut dyn Write) -> std::io::Result<()> {
+        super::html::check_page(w, self.statement, self.checks, &self.paths, self.previews)
     }
 
     fn table(&self, w: &mut dyn Write) -> std::io::Result<()> {

@@ -5,6 +5,7 @@
 mod check;
 mod corpus;
 mod hash;
+mod html;
 mod query;
 
 use std::io::{self, Write};
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 pub use check::CheckReport;
 pub use corpus::{BuildSummary, ListReport, StatsReport};
 pub use hash::HashReport;
+pub use html::Previews;
 pub use query::QueryReport;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +23,8 @@ pub enum Format {
     Json,
     Jsonl,
     Csv,
+    /// A self-contained page (check and query only).
+    Html,
 }
 
 /// A result that can be printed in every format.
@@ -34,11 +38,19 @@ pub trait Report {
     fn table(&self, w: &mut dyn Write) -> io::Result<()> {
         write_table(w, &self.headers(), &self.rows())
     }
+    /// The HTML page, for the reports that have one.
+    fn html(&self, _w: &mut dyn Write) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "HTML output exists for `check` and `query` only",
+        ))
+    }
 }
 
 pub fn render(w: &mut dyn Write, format: Format, report: &dyn Report) -> io::Result<()> {
     match format {
         Format::Table => report.table(w),
+        Format::Html => report.html(w),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, &report.items())?;
             writeln!(w)

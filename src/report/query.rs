@@ -8,6 +8,8 @@ use crate::query::{Match, QueryOutcome};
 pub struct QueryReport<'a> {
     pub outcomes: &'a [QueryOutcome],
     pub paths: PathStyle,
+    /// Picture previews for the HTML page.
+    pub previews: super::Previews<'a>,
 }
 
 pub(crate) fn match_json(m: &Match, paths: &PathStyle) -> serde_json::Value {
@@ -107,6 +109,10 @@ impl Report for QueryReport<'_> {
                 }),
             })
             .collect()
+    }
+
+    fn html(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::html::query_page(w, self.outcomes, &self.paths, self.previews)
     }
 
     fn table(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {

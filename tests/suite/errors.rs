@@ -177,6 +177,9 @@ fn the_pixel_limit_is_configurable() {
     std::fs::copy(fixture("orientation_1.jpg"), ws.path().join("a.jpg")).unwrap();
     // 400x300 = 0.12 megapixels: refused under a limit of 0, accepted by default.
     let items = ws.run_json(&["--max-megapixels", "0", "hash", "a.jpg"], 2);
-    assert!(items[0]["error"].as_str().unwrap().contains("limit"), "{items}");
+    assert!(
+        items[0]["error"].as_str().unwrap().contains("limit"),
+        "{items}"
+    );
     ws.run_json(&["hash", "a.jpg"], 0);
 }

@@ -3,5 +3,6 @@ mod corpus;
 mod errors;
 mod extended;
 mod hash;
+mod html;
 mod query;
 mod util;
