@@ -35,7 +35,8 @@ pub fn collect_images(paths: &[PathBuf]) -> Scan {
     for root in paths {
         match std::fs::metadata(root) {
             Err(e) => scan.errors.push(Error::io(root, e)),
-            Ok(m) if m.is_file() => scan.files.push(root.clone()),
+            // A named file, even a special one, is tried and gets its own error.
+            Ok(m) if !m.is_dir() => scan.files.push(root.clone()),
             Ok(_) => {
                 let ignored = read_ignore(root);
                 let walker = WalkDir::new(root)

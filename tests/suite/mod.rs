@@ -3,6 +3,7 @@ mod corpus;
 mod errors;
 mod extended;
 mod hash;
+mod hostile;
 mod html;
 mod query;
 mod util;
