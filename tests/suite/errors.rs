@@ -183,3 +183,19 @@ fn the_pixel_limit_is_configurable() {
     );
     ws.run_json(&["hash", "a.jpg"], 0);
 }
+
+#[test]
+fn a_missing_file_is_named_and_the_others_are_hashed() {
+    let ws = Workspace::new();
+    std::fs::copy(fixture("orientation_1.jpg"), ws.path().join("a.jpg")).unwrap();
+    let out = ws
+        .cmd()
+        .args(["--format", "json", "hash", "gone.jpg", "a.jpg"])
+        .assert()
+        .code(2);
+    let items = json(&out.get_output().stdout);
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert!(items[0]["error"].is_null());
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("gone.jpg"), "{err}");
+}
