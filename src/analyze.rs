@@ -41,6 +41,30 @@ pub fn file_stamp(meta: &std::fs::Metadata) -> (u64, i64) {
     (meta.len(), mtime)
 }
 
+/// Analyses one file within `limits.max_duration`: the work runs on its own
+/// thread, and a file that takes longer is reported as timed out (its thread
+/// is left to finish or die with the process) so one file cannot stall a run.
+pub fn analyze_file_within(path: &Path, limits: &Limits) -> Result<Analysis, FileError> {
+    let Some(limit) = limits.max_duration else {
+        return analyze_file(path, limits);
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let (owned, copy) = (path.to_path_buf(), *limits);
+    std::thread::Builder::new()
+        .name("provcheck-file".into())
+        .spawn(move || {
+            // The receiver may have given up: nothing to do then.
+            let _ = tx.send(analyze_file(&owned, &copy));
+        })?;
+    match rx.recv_timeout(limit) {
+        Ok(result) => result,
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(FileError::TimedOut(limit)),
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            Err(FileError::Panic("worker ended without a result".into()))
+        }
+    }
+}
+
 /// Reads and analyses one file.
 pub fn analyze_file(path: &Path, limits: &Limits) -> Result<Analysis, FileError> {
     let meta = std::fs::metadata(path)?;
@@ -136,10 +160,30 @@ pub fn analyze_many(
     paths
         .par_iter()
         .map(|p| {
-            let r = analyze_file(p, limits);
+            let r = analyze_file_within(p, limits);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(Progress::FileDone { done: n, total });
             (p.clone(), r)
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_over_the_time_limit_is_reported_as_timed_out() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("reference_images/elephants.jpg");
+        let limits = Limits {
+            max_duration: Some(std::time::Duration::from_nanos(1)),
+            ..Limits::default()
+        };
+        assert!(matches!(
+            analyze_file_within(&path, &limits),
+            Err(FileError::TimedOut(_))
+        ));
+        let relaxed = Limits::default();
+        assert!(analyze_file_within(&path, &relaxed).is_ok());
+    }
 }

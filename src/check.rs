@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::analyze::analyze_file;
+use crate::analyze::analyze_file_within;
 use crate::context::Context;
 use crate::date::PartialDate;
 use crate::decode::Limits;
@@ -118,7 +118,7 @@ pub fn check_statement(
                 exif_flags: Vec::new(),
                 error: None,
             };
-            let analysis = match analyze_file(&path, limits) {
+            let analysis = match analyze_file_within(&path, limits) {
                 Ok(a) => a,
                 Err(e) => {
                     check.error = Some(e);

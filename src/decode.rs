@@ -16,6 +16,9 @@ pub struct Limits {
     pub max_pixels: u64,
     /// Largest single allocation a decoder may make.
     pub max_alloc: u64,
+    /// Longest time one file may take; past it the file is reported as
+    /// timed out and the run goes on (`None`: no limit).
+    pub max_duration: Option<std::time::Duration>,
 }
 
 impl Default for Limits {
@@ -24,6 +27,7 @@ impl Default for Limits {
             max_file_bytes: 256 * 1024 * 1024,
             max_pixels: 64_000_000,
             max_alloc: 1024 * 1024 * 1024,
+            max_duration: Some(std::time::Duration::from_secs(60)),
         }
     }
 }

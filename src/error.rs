@@ -23,6 +23,8 @@ pub enum FileError {
     Decode { format: String, reason: String },
     #[error("decoder crashed on this file: {0}")]
     Panic(String),
+    #[error("gave up after {0:?} (time limit per file)")]
+    TimedOut(std::time::Duration),
 }
 
 /// Errors of the corpus store, statements and context files.

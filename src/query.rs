@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analyze::{analyze_file, Analysis};
+use crate::analyze::{analyze_file_within, Analysis};
 use crate::context::Context;
 use crate::corpus::Corpus;
 use crate::decode::Limits;
@@ -118,7 +118,7 @@ impl<'c> Matcher<'c> {
     ) -> Result<Vec<QueryOutcome>> {
         let analysed: Vec<_> = paths
             .par_iter()
-            .map(|p| (p.clone(), analyze_file(p, limits)))
+            .map(|p| (p.clone(), analyze_file_within(p, limits)))
             .collect();
         analysed
             .into_iter()

@@ -35,6 +35,9 @@ pub struct Cli {
     /// Largest image accepted, in megapixels (checked before any pixel is allocated).
     #[arg(long, global = true, default_value_t = 64)]
     pub max_megapixels: u64,
+    /// Longest time one file may take, in seconds (0: no limit).
+    #[arg(long, global = true, default_value_t = 60)]
+    pub max_seconds: u64,
     /// Largest file read, in MiB.
     #[arg(long, global = true, default_value_t = 256)]
     pub max_file_mib: u64,

@@ -63,6 +63,8 @@ impl<'a> Ctx<'a> {
             limits: Limits {
                 max_pixels: cli.max_megapixels.saturating_mul(1_000_000),
                 max_file_bytes: cli.max_file_mib.saturating_mul(1024 * 1024),
+                max_duration: (cli.max_seconds > 0)
+                    .then(|| std::time::Duration::from_secs(cli.max_seconds)),
                 ..Limits::default()
             },
         })

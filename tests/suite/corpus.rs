@@ -171,3 +171,15 @@ fn a_file_that_is_not_a_database_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("not a provcheck database"), "{err}");
 }
+
+#[test]
+fn an_empty_database_of_schema_version_0_is_migrated() {
+    let ws = Workspace::new();
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    conn.execute_batch("CREATE TABLE unrelated (x); DROP TABLE unrelated;")
+        .unwrap();
+    drop(conn);
+    let stats = &ws.run_json(&["corpus", "stats"], 0)[0];
+    assert_eq!(stats["schema_version"], 1);
+    assert_eq!(stats["files"], 0);
+}
