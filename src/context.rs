@@ -93,6 +93,15 @@ pub struct ContextRecord {
     /// Path relative to the corpus folder (or as given to `import`).
     pub path: Option<String>,
     pub sha256: Option<String>,
+    /// PDQ hash (64 hex digits, ThreatExchange form): lets a record stand for
+    /// a picture that is not a file here (hash lists, exported corpora).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdq_quality: Option<u8>,
+    /// 64-bit pHash, 16 hex digits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phash64: Option<String>,
     #[serde(flatten)]
     pub context: Context,
 }
@@ -102,6 +111,9 @@ pub struct ContextRecord {
 struct CsvRow {
     path: Option<String>,
     sha256: Option<String>,
+    pdq: Option<String>,
+    pdq_quality: Option<u8>,
+    phash64: Option<String>,
     source_url: Option<String>,
     publisher: Option<String>,
     published: Option<String>,
@@ -119,6 +131,9 @@ impl From<CsvRow> for ContextRecord {
         ContextRecord {
             path: r.path,
             sha256: r.sha256,
+            pdq: r.pdq,
+            pdq_quality: r.pdq_quality,
+            phash64: r.phash64,
             context: Context {
                 source_url: r.source_url,
                 publisher: r.publisher,
@@ -182,8 +197,29 @@ fn finish(mut rec: ContextRecord) -> std::result::Result<ContextRecord, String> 
             return Err(format!("sha256 {s:?} is not 64 hex digits"));
         }
     }
-    if rec.path.is_none() && rec.sha256.is_none() {
-        return Err("record names neither a path nor a sha256".into());
+    rec.pdq = rec
+        .pdq
+        .and_then(|s| clean_text(&s))
+        .map(|s| s.to_ascii_lowercase());
+    if let Some(h) = &rec.pdq {
+        if crate::hash::Pdq::from_hex(h).is_none() {
+            return Err(format!("pdq {h:?} is not 64 hex digits"));
+        }
+    }
+    rec.phash64 = rec
+        .phash64
+        .and_then(|s| clean_text(&s))
+        .map(|s| s.to_ascii_lowercase());
+    if let Some(h) = &rec.phash64 {
+        if crate::hash::phash_from_hex(h).is_none() {
+            return Err(format!("phash64 {h:?} is not 16 hex digits"));
+        }
+    }
+    if rec.pdq_quality.is_some_and(|q| q > 100) {
+        return Err("pdq_quality is over 100".into());
+    }
+    if rec.path.is_none() && rec.sha256.is_none() && rec.pdq.is_none() {
+        return Err("record names no path, sha256 or pdq".into());
     }
     rec.context = rec.context.validated()?;
     Ok(rec)

@@ -78,6 +78,13 @@ pub enum Command {
         #[command(flatten)]
         corpus: CorpusDir,
     },
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff).
+    Man,
     /// Check the images attached to a statement (TOML or JSON).
     Check {
         statement: PathBuf,
@@ -113,13 +120,17 @@ pub enum CorpusCommand {
         #[command(flatten)]
         context: ContextArgs,
     },
-    /// Attach context records to files already in the corpus.
+    /// Attach context records to files in the corpus (by path or sha256);
+    /// records with a `pdq` hash and no file here become hash-only references.
     Import {
         file: PathBuf,
         /// Folder that relative `path` columns are resolved against (default: the file's folder).
         #[arg(long)]
         base: Option<PathBuf>,
     },
+    /// Write every reference's hashes and context (CSV, or JSONL with
+    /// --format jsonl), in the format `corpus import` reads.
+    Export,
     /// Summary of the corpus.
     Stats,
     /// Every file in the corpus.

@@ -12,8 +12,8 @@ use provcheck::decode::Limits;
 use provcheck::matching::MatchRule;
 use provcheck::query::{Matcher, QueryOptions};
 use provcheck::report::{
-    render, BuildSummary, CheckReport, Format, HashReport, ListReport, PathStyle, QueryReport,
-    Report, StatsReport,
+    render, BuildSummary, CheckReport, ExportReport, Format, HashReport, ListReport, PathStyle,
+    QueryReport, Report, StatsReport,
 };
 use provcheck::statement::Statement;
 
@@ -36,6 +36,18 @@ pub fn run(cli: &Cli) -> Result<i32> {
             corpus,
         } => ctx.query(images, *top, *max_distance, corpus),
         Command::Check { statement, corpus } => ctx.check(statement, corpus),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "provcheck", &mut std::io::stdout());
+            Ok(EXIT_CLEAN)
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            clap_mangen::Man::new(cmd)
+                .render(&mut std::io::stdout())
+                .context("cannot write the manual page")?;
+            Ok(EXIT_CLEAN)
+        }
     }
 }
 
@@ -246,8 +258,9 @@ impl<'a> Ctx<'a> {
                     .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
                 let report = corpus.import_contexts(&records, &base)?;
                 self.note(&format!(
-                    "{} context records attached, {} unmatched",
+                    "{} context records attached ({} hash-only references created), {} unmatched",
                     report.attached,
+                    report.external,
                     report.unmatched.len()
                 ));
                 for u in &report.unmatched {
@@ -261,6 +274,11 @@ impl<'a> Ctx<'a> {
                 } else {
                     EXIT_ERROR
                 })
+            }
+            CorpusCommand::Export => {
+                let records = corpus.export()?;
+                self.print(&ExportReport { records: &records })?;
+                Ok(EXIT_CLEAN)
             }
             CorpusCommand::Stats => {
                 let stats = corpus.stats()?;

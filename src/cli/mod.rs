@@ -42,9 +42,18 @@ fn run() -> i32 {
     }
     match commands::run(&cli) {
         Ok(code) => code,
+        // The reader went away (`provcheck ... | head`): not an error.
+        Err(e) if is_broken_pipe(&e) => EXIT_CLEAN,
         Err(e) => {
             eprintln!("provcheck: {e:#}");
             EXIT_ERROR
         }
     }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -63,6 +63,8 @@ pub struct Stats {
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ImportReport {
     pub attached: usize,
+    /// Hash-only references created from records with a `pdq` and no file.
+    pub external: usize,
     /// Records whose path or sha256 names no file of the corpus.
     pub unmatched: Vec<String>,
 }
@@ -118,14 +120,14 @@ impl Corpus {
                     p.hash, p.quality, p.low_information, h.hash, c.hash
              FROM files f
              JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
-             JOIN hashes h ON h.file_id = f.id AND h.algorithm = 'phash64'
-             JOIN hashes c ON c.file_id = f.id AND c.algorithm = 'pdq-crops'
+             LEFT JOIN hashes h ON h.file_id = f.id AND h.algorithm = 'phash64'
+             LEFT JOIN hashes c ON c.file_id = f.id AND c.algorithm = 'pdq-crops'
              ORDER BY f.id",
         )?;
         let rows = stmt.query_map([], |r| {
             let pdq: Vec<u8> = r.get(6)?;
-            let ph: Vec<u8> = r.get(9)?;
-            let crops: Vec<u8> = r.get(10)?;
+            let ph: Vec<u8> = r.get::<_, Option<Vec<u8>>>(9)?.unwrap_or_default();
+            let crops: Vec<u8> = r.get::<_, Option<Vec<u8>>>(10)?.unwrap_or_default();
             Ok(Reference {
                 file_id: r.get(0)?,
                 path: PathBuf::from(r.get::<_, String>(1)?),
@@ -293,23 +295,29 @@ impl Corpus {
         let mut report = ImportReport::default();
         let tx = self.conn.transaction()?;
         for rec in records {
-            let ids: Vec<i64> = if let Some(p) = &rec.path {
+            let mut ids: Vec<i64> = Vec::new();
+            if let Some(p) = &rec.path {
                 let full = base.join(p);
                 let key = full.canonicalize().unwrap_or(full);
                 let mut s = tx.prepare_cached("SELECT id FROM files WHERE path = ?1")?;
-                let ids = s
+                ids = s
                     .query_map([key.to_string_lossy()], |r| r.get(0))?
                     .collect::<Result<Vec<_>, _>>()?;
-                ids
-            } else if let Some(sha) = &rec.sha256 {
-                let mut s = tx.prepare_cached("SELECT id FROM files WHERE sha256 = ?1")?;
-                let ids = s
-                    .query_map([sha], |r| r.get(0))?
-                    .collect::<Result<Vec<_>, _>>()?;
-                ids
-            } else {
-                Vec::new()
-            };
+            }
+            if ids.is_empty() {
+                if let Some(sha) = &rec.sha256 {
+                    let mut s = tx.prepare_cached("SELECT id FROM files WHERE sha256 = ?1")?;
+                    ids = s
+                        .query_map([sha], |r| r.get(0))?
+                        .collect::<Result<Vec<_>, _>>()?;
+                }
+            }
+            if ids.is_empty() {
+                if let Some(pdq) = rec.pdq.as_deref().and_then(Pdq::from_hex) {
+                    ids.push(upsert_external(&tx, rec, &pdq)?);
+                    report.external += 1;
+                }
+            }
             if ids.is_empty() {
                 report
                     .unmatched
@@ -322,6 +330,69 @@ impl Corpus {
         }
         tx.commit()?;
         Ok(report)
+    }
+}
+
+/// Key of a hash-only reference: `external:` and its SHA-256, or its PDQ.
+pub fn external_key(rec: &ContextRecord, pdq: &Pdq) -> String {
+    format!(
+        "external:{}",
+        rec.sha256.clone().unwrap_or_else(|| pdq.to_hex())
+    )
+}
+
+/// Stores a reference known only by its hashes (no file here).
+fn upsert_external(tx: &Transaction<'_>, rec: &ContextRecord, pdq: &Pdq) -> Result<i64> {
+    let quality = rec.pdq_quality.unwrap_or(100);
+    let phash = rec.phash64.as_deref().and_then(crate::hash::phash_from_hex);
+    let low = quality < crate::hash::MIN_PDQ_QUALITY || !(32..=224).contains(&pdq.count_ones());
+    let id: i64 = tx.query_row(
+        "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height, added_at, updated_at)
+         VALUES (?1, 0, 0, ?2, 'external', 0, 0, ?3, ?3)
+         ON CONFLICT (path) DO UPDATE SET updated_at = excluded.updated_at
+         RETURNING id",
+        params![external_key(rec, pdq), rec.sha256.clone().unwrap_or_default(), now()],
+        |r| r.get(0),
+    )?;
+    tx.execute(
+        "INSERT OR REPLACE INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+         VALUES (?1, 'pdq', ?2, ?3, ?4, ?5)",
+        params![id, SETTINGS_VERSION, pdq.to_bytes().to_vec(), quality, low],
+    )?;
+    if let Some(ph) = phash {
+        tx.execute(
+            "INSERT OR REPLACE INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+             VALUES (?1, 'phash64', ?2, ?3, NULL, ?4)",
+            params![id, SETTINGS_VERSION, ph.to_be_bytes().to_vec(), low],
+        )?;
+    }
+    Ok(id)
+}
+
+/// One exported record per known context of each file (one without context
+/// for files that have none): hashes plus context, in the import format.
+impl Corpus {
+    pub fn export(&self) -> Result<Vec<ContextRecord>> {
+        let mut out = Vec::new();
+        for r in self.references()? {
+            let contexts = self.contexts(r.file_id)?;
+            let contexts = if contexts.is_empty() {
+                vec![Context::default()]
+            } else {
+                contexts
+            };
+            for context in contexts {
+                out.push(ContextRecord {
+                    path: Some(r.path.to_string_lossy().into_owned()),
+                    sha256: (!r.sha256.is_empty()).then(|| r.sha256.clone()),
+                    pdq: Some(r.pdq.to_hex()),
+                    pdq_quality: Some(r.pdq_quality),
+                    phash64: (r.phash != 0).then(|| crate::hash::phash_hex(r.phash)),
+                    context,
+                });
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -194,3 +194,69 @@ impl Report for StatsReport<'_> {
         vec![v]
     }
 }
+
+/// `corpus export`: hashes and context, in the format `corpus import` reads.
+pub struct ExportReport<'a> {
+    pub records: &'a [crate::context::ContextRecord],
+}
+
+impl Report for ExportReport<'_> {
+    fn headers(&self) -> Vec<&'static str> {
+        vec![
+            "path",
+            "sha256",
+            "pdq",
+            "pdq_quality",
+            "phash64",
+            "source_url",
+            "publisher",
+            "published",
+            "caption",
+            "location",
+            "latitude",
+            "longitude",
+            "credit",
+            "licence",
+            "notes",
+        ]
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        self.records
+            .iter()
+            .map(|r| {
+                let c = &r.context;
+                vec![
+                    opt(&r.path),
+                    opt(&r.sha256),
+                    opt(&r.pdq),
+                    r.pdq_quality.map(|q| q.to_string()).unwrap_or_default(),
+                    opt(&r.phash64),
+                    opt(&c.source_url),
+                    opt(&c.publisher),
+                    opt(&c.published),
+                    opt(&c.caption),
+                    opt(&c.location),
+                    num(c.latitude),
+                    num(c.longitude),
+                    opt(&c.credit),
+                    opt(&c.licence),
+                    opt(&c.notes),
+                ]
+            })
+            .collect()
+    }
+
+    fn items(&self) -> Vec<serde_json::Value> {
+        self.records
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+            .collect()
+    }
+
+    /// An export is data: its "table" is CSV.
+    fn table(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        super::render(w, super::Format::Csv, self)
+    }
+}

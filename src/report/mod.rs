@@ -12,7 +12,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 pub use check::CheckReport;
-pub use corpus::{BuildSummary, ListReport, StatsReport};
+pub use corpus::{BuildSummary, ExportReport, ListReport, StatsReport};
 pub use hash::HashReport;
 pub use html::Previews;
 pub use query::QueryReport;

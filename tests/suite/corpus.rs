@@ -183,3 +183,45 @@ fn an_empty_database_of_schema_version_0_is_migrated() {
     assert_eq!(stats["schema_version"], 1);
     assert_eq!(stats["files"], 0);
 }
+
+/// A corpus exported to CSV and imported elsewhere as hash-only references
+/// still finds copies, with their context.
+#[test]
+fn an_exported_corpus_imports_as_hash_only_references_that_match() {
+    let source = Workspace::new();
+    source.build_references();
+    let out = source.cmd().args(["corpus", "export"]).assert().success();
+    let csv_text = out.get_output().stdout.clone();
+    let rows = csv::Reader::from_reader(csv_text.as_slice())
+        .records()
+        .count();
+    assert_eq!(
+        rows,
+        source.list().len(),
+        "one row per reference (one context each)"
+    );
+
+    let target = Workspace::new();
+    std::fs::write(target.path().join("export.csv"), &csv_text).unwrap();
+    target
+        .cmd()
+        .args(["corpus", "import", "export.csv"])
+        .assert()
+        .success();
+    let stats = &target.run_json(&["corpus", "stats"], 0)[0];
+    assert_eq!(stats["files"].as_u64(), Some(rows as u64));
+    assert_eq!(stats["formats"][0][0], "external");
+
+    let copy = target.path().join("copy.jpg");
+    super::util::degrade(&references().join("wood.jpg"), &copy, 0.9, 0.5, 60);
+    let result = target.run_json(&["query", "copy.jpg"], 1);
+    let top = &result[0]["matches"][0];
+    assert!(
+        top["path"].as_str().unwrap().starts_with("external:"),
+        "{top}"
+    );
+    assert_eq!(
+        top["context"]["credit"], "Jean-François Fortin Tam",
+        "{top}"
+    );
+}

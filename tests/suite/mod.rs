@@ -1,4 +1,5 @@
 mod check;
+mod cli;
 mod corpus;
 mod errors;
 mod extended;
