@@ -7,4 +7,5 @@ mod hash;
 mod hostile;
 mod html;
 mod query;
+mod snapshots;
 mod util;
