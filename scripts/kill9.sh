@@ -4,7 +4,8 @@
 # check, and a final uninterrupted build must hold exactly the right files
 # and context records.
 #
-# Usage: scripts/kill9.sh [ROUNDS]   (default 20; PROVCHECK_BIN picks the binary)
+# Usage: scripts/kill9.sh [ROUNDS]   (default 20; PROVCHECK_BIN picks the
+# binary, KILL_WINDOW the longest wait before a kill in seconds, default 6)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-20}
@@ -31,7 +32,7 @@ for round in $(seq "$rounds"); do
   pid=$!
   # A random moment within the first few seconds (a chunk of 128 files is
   # committed about every second on a 2-core machine in a release build).
-  t=$(( (RANDOM % 60) + 2 ))
+  t=$(( (RANDOM % (${KILL_WINDOW:-6} * 10)) + 2 ))
   sleep "$(( t / 10 )).$(( t % 10 ))"
   kill -9 "$pid" 2> /dev/null || true
   wait "$pid" 2> /dev/null || true

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use provcheck::analyze::analyze_many;
+use provcheck::analyze::{analyze_many, Progress};
 use provcheck::check::check_statement;
 use provcheck::context::{read_context_file, Context};
 use provcheck::corpus::{add_paths, corpus_key, BuildOptions, BuildReport, Corpus};
@@ -12,14 +12,17 @@ use provcheck::decode::Limits;
 use provcheck::matching::MatchRule;
 use provcheck::query::{Matcher, QueryOptions};
 use provcheck::report::{
-    render, BuildSummary, CheckReport, ExportReport, Format, HashReport, ListReport, PathStyle,
-    QueryReport, Report, StatsReport,
+    render, BuildSummary, CheckReport, ExportReport, Format, HashReport, ListReport, QueryReport,
+    Report, StatsReport, Style,
 };
 use provcheck::statement::Statement;
 
-use super::args::{Cli, Command, ContextArgs, CorpusCommand, CorpusDir, OutputFormat};
+use super::args::{Cli, ColorChoice, Command, ContextArgs, CorpusCommand, CorpusDir, OutputFormat};
 use super::progress::Bar;
 use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+
+/// Files hashed between two writes when streaming JSON Lines.
+const STREAM_BATCH: usize = 64;
 
 /// Long side of the pictures embedded in HTML reports.
 const PREVIEW_SIDE: u32 = 480;
@@ -54,7 +57,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
 struct Ctx<'a> {
     cli: &'a Cli,
     format: Format,
-    paths: PathStyle,
+    paths: Style,
     limits: Limits,
 }
 
@@ -71,7 +74,7 @@ impl<'a> Ctx<'a> {
                 OutputFormat::Csv => Format::Csv,
                 OutputFormat::Html => Format::Html,
             },
-            paths: PathStyle::relative_to(base),
+            paths: output_style(cli, base),
             limits: Limits {
                 max_pixels: cli.max_megapixels.saturating_mul(1_000_000),
                 max_file_bytes: cli.max_file_mib.saturating_mul(1024 * 1024),
@@ -82,23 +85,21 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// Where the output goes: the `-o` file or standard output.
+    fn writer(&self) -> Result<Box<dyn Write>> {
+        Ok(match &self.cli.output {
+            Some(path) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot create {}", path.display()))?,
+            )),
+            None => Box::new(std::io::stdout().lock()),
+        })
+    }
+
     fn print(&self, report: &dyn Report) -> Result<()> {
-        match &self.cli.output {
-            Some(path) => {
-                let file = std::fs::File::create(path)
-                    .with_context(|| format!("cannot create {}", path.display()))?;
-                let mut out = std::io::BufWriter::new(file);
-                render(&mut out, self.format, report)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                out.flush()?;
-            }
-            None => {
-                let stdout = std::io::stdout();
-                let mut out = stdout.lock();
-                render(&mut out, self.format, report).context("cannot write the output")?;
-                out.flush()?;
-            }
-        }
+        let mut out = self.writer()?;
+        render(&mut out, self.format, report).context("cannot write the output")?;
+        out.flush()?;
         Ok(())
     }
 
@@ -129,13 +130,6 @@ impl<'a> Ctx<'a> {
 
     fn hash(&self, paths: &[PathBuf]) -> Result<i32> {
         let scan = provcheck::scan::collect_images(paths);
-        let bar = Bar::new(self.cli.quiet, "hashing");
-        let results = analyze_many(&scan.files, &self.limits, &|p| bar.event(p));
-        bar.finish();
-        self.print(&HashReport {
-            results: &results,
-            paths: self.paths.clone(),
-        })?;
         let mut failed = scan.errors.len();
         for e in &scan.errors {
             eprintln!(
@@ -143,12 +137,38 @@ impl<'a> Ctx<'a> {
                 provcheck::report::printable(&e.to_string())
             );
         }
-        for (p, r) in &results {
-            if let Err(e) = r {
-                eprintln!("provcheck: {}: {e}", self.shown(p));
-                failed += 1;
+        // JSON Lines streams: each batch is written as soon as it is hashed.
+        let batch = if self.format == Format::Jsonl {
+            STREAM_BATCH
+        } else {
+            usize::MAX
+        };
+        let total = scan.files.len();
+        let bar = Bar::new(self.cli.quiet, "hashing");
+        bar.event(Progress::Started { total });
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let mut out = self.writer()?;
+        for chunk in scan.files.chunks(batch.max(1)) {
+            let results = analyze_many(chunk, &self.limits, &|p| {
+                if let Progress::FileDone { .. } = p {
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    bar.event(Progress::FileDone { done: n, total });
+                }
+            });
+            let report = HashReport {
+                results: &results,
+                paths: self.paths.clone(),
+            };
+            render(&mut out, self.format, &report).context("cannot write the output")?;
+            out.flush()?;
+            for (p, r) in &results {
+                if let Err(e) = r {
+                    bar.suspend(|| eprintln!("provcheck: {}: {e}", self.shown(p)));
+                    failed += 1;
+                }
             }
         }
+        bar.finish();
         Ok(if failed > 0 { EXIT_ERROR } else { EXIT_CLEAN })
     }
 
@@ -369,6 +389,33 @@ impl<'a> Ctx<'a> {
             }
         }
         Ok(exit_code(errors, checks.iter().any(|c| c.is_flagged())))
+    }
+}
+
+/// Width and colour of human-readable output: the terminal's (or `COLUMNS`)
+/// width when writing to a terminal, colour on a terminal unless `NO_COLOR`.
+fn output_style(cli: &Cli, base: PathBuf) -> Style {
+    use std::io::IsTerminal;
+    let to_terminal = cli.output.is_none() && std::io::stdout().is_terminal();
+    let columns = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok());
+    let width = columns.or_else(|| {
+        to_terminal
+            .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
+            .flatten()
+    });
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            to_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    };
+    Style {
+        width,
+        color,
+        ..Style::relative_to(base)
     }
 }
 

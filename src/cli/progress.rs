@@ -29,6 +29,11 @@ impl Bar {
         }
     }
 
+    /// Runs `f` (printing a message) with the bar hidden.
+    pub fn suspend<R>(&self, f: impl FnOnce() -> R) -> R {
+        self.bar.suspend(f)
+    }
+
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }

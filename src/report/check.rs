@@ -6,14 +6,14 @@ use std::io::Write;
 use serde_json::json;
 
 use super::query::match_json;
-use super::{opt, PathStyle, Report};
-use crate::check::ImageCheck;
+use super::{opt, printable, Report, Style, Tone};
+use crate::check::{ImageCheck, Verdict};
 use crate::statement::Statement;
 
 pub struct CheckReport<'a> {
     pub statement: &'a Statement,
     pub checks: &'a [ImageCheck],
-    pub paths: PathStyle,
+    pub paths: Style,
     /// Picture previews for the HTML page.
     pub previews: super::Previews<'a>,
 }
@@ -101,11 +101,8 @@ impl Report for CheckReport<'_> {
 
     fn table(&self, w: &mut dyn Write) -> std::io::Result<()> {
         let s = self.statement;
-        writeln!(
-            w,
-            "Statement: {}",
-            s.title.as_deref().unwrap_or("(untitled)")
-        )?;
+        let title = format!("Statement: {}", s.title.as_deref().unwrap_or("(untitled)"));
+        writeln!(w, "{}", self.paths.wrap(&printable(&title), "  "))?;
         let claim = [
             s.source.clone().map(|x| format!("source {x}")),
             s.published.clone().map(|x| format!("published {x}")),
@@ -114,16 +111,15 @@ impl Report for CheckReport<'_> {
         ];
         let claim: Vec<String> = claim.into_iter().flatten().collect();
         if !claim.is_empty() {
-            writeln!(w, "  {}", claim.join(", "))?;
+            writeln!(
+                w,
+                "{}",
+                self.paths
+                    .wrap(&printable(&format!("  {}", claim.join(", "))), "  ")
+            )?;
         }
         writeln!(w)?;
-        let headers = [
-            "image",
-            "verdict",
-            "likely original",
-            "first published",
-            "by",
-        ];
+        let headers = ["image", "verdict", "original", "dist", "published", "by"];
         let rows: Vec<Vec<String>> = self
             .checks
             .iter()
@@ -133,14 +129,15 @@ impl Report for CheckReport<'_> {
                 vec![
                     self.paths.show(&c.image),
                     Self::verdict(c),
-                    o.map(|o| format!("{} (d={})", self.paths.show(&o.path), o.distance))
+                    o.map(|o| self.paths.show(&o.path))
                         .unwrap_or_else(|| "-".into()),
+                    o.map(|o| o.distance.to_string()).unwrap_or_default(),
                     opt(&ctx.published),
                     ctx.publisher.or(ctx.credit).unwrap_or_default(),
                 ]
             })
             .collect();
-        super::write_table(w, &headers, &rows)?;
+        super::write_table(w, &self.paths, &headers, &rows)?;
         for c in self.checks {
             let notes: Vec<String> = c
                 .edits
@@ -154,11 +151,23 @@ impl Report for CheckReport<'_> {
                 continue;
             }
             writeln!(w)?;
-            writeln!(w, "{} — {}", self.paths.show(&c.image), Self::verdict(c))?;
+            let tone = match (c.error.is_some(), c.verdict) {
+                (true, _) | (_, Verdict::Misattributed) => Tone::Alarm,
+                (_, Verdict::EditedCopy) => Tone::Warn,
+                (_, Verdict::Reused) => Tone::Note,
+                (_, Verdict::NoMatch) => Tone::Calm,
+            };
+            writeln!(
+                w,
+                "{} — {}",
+                printable(&self.paths.show(&c.image)),
+                self.paths.paint(&Self::verdict(c), tone)
+            )?;
             if let Some(o) = &c.original {
                 let ctx = &o.context;
                 if let Some(cap) = &ctx.caption {
-                    writeln!(w, "  original caption: {cap}")?;
+                    let line = printable(&format!("  original caption: {cap}"));
+                    writeln!(w, "{}", self.paths.wrap(&line, "    "))?;
                 }
                 let place = [
                     ctx.location.clone(),
@@ -167,11 +176,16 @@ impl Report for CheckReport<'_> {
                 ];
                 let place: Vec<String> = place.into_iter().flatten().collect();
                 if !place.is_empty() {
-                    writeln!(w, "  {}", place.join(" · "))?;
+                    let line = printable(&format!("  {}", place.join(" · ")));
+                    writeln!(w, "{}", self.paths.wrap(&line, "    "))?;
                 }
             }
             for n in notes {
-                writeln!(w, "  - {n}")?;
+                writeln!(
+                    w,
+                    "{}",
+                    self.paths.wrap(&printable(&format!("  - {n}")), "    ")
+                )?;
             }
         }
         Ok(())

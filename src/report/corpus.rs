@@ -2,12 +2,12 @@
 
 use serde_json::json;
 
-use super::{opt, PathStyle, Report};
+use super::{opt, Report, Style};
 use crate::corpus::{BuildReport, FileEntry, Stats};
 
 pub struct BuildSummary<'a> {
     pub report: &'a BuildReport,
-    pub paths: PathStyle,
+    pub paths: Style,
 }
 
 impl Report for BuildSummary<'_> {
@@ -78,7 +78,7 @@ impl Report for BuildSummary<'_> {
 
 pub struct ListReport<'a> {
     pub entries: &'a [FileEntry],
-    pub paths: PathStyle,
+    pub paths: Style,
 }
 
 impl Report for ListReport<'_> {
@@ -148,6 +148,7 @@ impl Report for ListReport<'_> {
             .collect();
         super::write_table(
             w,
+            &self.paths,
             &["path", "size", "quality", "contexts", "first published"],
             &rows,
         )
@@ -156,7 +157,7 @@ impl Report for ListReport<'_> {
 
 pub struct StatsReport<'a> {
     pub stats: &'a Stats,
-    pub paths: PathStyle,
+    pub paths: Style,
 }
 
 impl Report for StatsReport<'_> {

@@ -4,14 +4,14 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::{opt, PathStyle, Report};
+use super::{opt, Report, Style};
 use crate::analyze::Analysis;
 use crate::error::FileError;
 use crate::hash::phash_hex;
 
 pub struct HashReport<'a> {
     pub results: &'a [(PathBuf, Result<Analysis, FileError>)],
-    pub paths: PathStyle,
+    pub paths: Style,
 }
 
 fn gps(a: &Analysis) -> String {
@@ -128,6 +128,6 @@ impl Report for HashReport<'_> {
                 ],
             })
             .collect();
-        super::write_table(w, &headers, &rows)
+        super::write_table(w, &self.paths, &headers, &rows)
     }
 }

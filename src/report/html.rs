@@ -8,7 +8,7 @@ use std::path::Path;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::PathStyle;
+use super::Style;
 use crate::check::{Finding, ImageCheck, Verdict};
 use crate::context::Context;
 use crate::exif::ExifSummary;
@@ -108,7 +108,7 @@ fn context_table(w: &mut dyn Write, c: &Context) -> io::Result<()> {
 }
 
 /// Every known appearance of the matches, oldest first.
-fn timeline(w: &mut dyn Write, matches: &[Match], paths: &PathStyle) -> io::Result<()> {
+fn timeline(w: &mut dyn Write, matches: &[Match], paths: &Style) -> io::Result<()> {
     let mut rows: Vec<(String, &Context, &Match)> = matches
         .iter()
         .flat_map(|m| {
@@ -225,7 +225,7 @@ pub fn check_page(
     w: &mut dyn Write,
     s: &Statement,
     checks: &[ImageCheck],
-    paths: &PathStyle,
+    paths: &Style,
     previews: Previews<'_>,
 ) -> io::Result<()> {
     let title = s.title.as_deref().unwrap_or("Statement");
@@ -317,7 +317,7 @@ pub fn check_page(
 pub fn query_page(
     w: &mut dyn Write,
     outcomes: &[QueryOutcome],
-    paths: &PathStyle,
+    paths: &Style,
     previews: Previews<'_>,
 ) -> io::Result<()> {
     head(w, "query")?;

@@ -36,7 +36,7 @@ pub trait Report {
     fn items(&self) -> Vec<serde_json::Value>;
     /// The human-readable form; an aligned table unless overridden.
     fn table(&self, w: &mut dyn Write) -> io::Result<()> {
-        write_table(w, &self.headers(), &self.rows())
+        write_table(w, &Style::default(), &self.headers(), &self.rows())
     }
     /// The HTML page, for the reports that have one.
     fn html(&self, _w: &mut dyn Write) -> io::Result<()> {
@@ -75,38 +75,81 @@ pub fn render(w: &mut dyn Write, format: Format, report: &dyn Report) -> io::Res
 
 /// Widest cell shown in a table (longer text is cut with an ellipsis).
 const MAX_CELL: usize = 48;
+/// Narrowest a column is squeezed to when fitting a width.
+const MIN_CELL: usize = 8;
 
-pub fn write_table(w: &mut dyn Write, headers: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
-    let cut: Vec<Vec<String>> = rows
+/// Prints an aligned table; with a width, columns are squeezed (widest
+/// first) until the table fits, and long cells are shortened.
+pub fn write_table(
+    w: &mut dyn Write,
+    style: &Style,
+    headers: &[&str],
+    rows: &[Vec<String>],
+) -> io::Result<()> {
+    let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| ellipsis(&printable(c), MAX_CELL))
-                .collect()
-        })
+        .map(|r| r.iter().map(|c| printable(c)).collect())
         .collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in &cut {
+    for row in &cells {
         for (i, c) in row.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count());
+            widths[i] = widths[i].max(c.chars().count().min(MAX_CELL));
         }
     }
-    let line = |w: &mut dyn Write, cells: Vec<&str>| -> io::Result<()> {
+    if let Some(max) = style.width {
+        let gaps = 2 * widths.len().saturating_sub(1);
+        while widths.iter().sum::<usize>() + gaps > max {
+            // Squeeze the widest column that is still wider than its header.
+            let floor = |i: usize| headers[i].chars().count().max(MIN_CELL);
+            let Some((i, widest)) = widths
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(i, w)| *w > floor(*i))
+                .max_by_key(|(_, w)| *w)
+            else {
+                break;
+            };
+            widths[i] = widest - 1;
+        }
+    }
+    let line = |w: &mut dyn Write, cells: Vec<String>| -> io::Result<()> {
         let mut out = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                out.push_str(c);
+        let n = cells.len();
+        for (i, c) in cells.into_iter().enumerate() {
+            let c = if PATH_COLUMNS.contains(&headers[i]) {
+                shorten_path(&c, widths[i])
             } else {
-                out.push_str(&format!("{c:<width$}  ", width = widths[i]));
+                ellipsis(&c, widths[i])
+            };
+            if i + 1 == n {
+                out.push_str(&c);
+            } else {
+                let pad = widths[i].saturating_sub(c.chars().count());
+                out.push_str(&c);
+                out.push_str(&" ".repeat(pad + 2));
             }
         }
         writeln!(w, "{}", out.trim_end())
     };
-    line(w, headers.to_vec())?;
-    for row in &cut {
-        line(w, row.iter().map(String::as_str).collect())?;
+    line(w, headers.iter().map(|h| h.to_string()).collect())?;
+    for row in cells {
+        line(w, row)?;
     }
     Ok(())
+}
+
+/// Columns that hold paths: cut at the front, so the file name stays.
+const PATH_COLUMNS: &[&str] = &["path", "image", "query", "match", "original"];
+
+/// Fits a path in `max` characters, keeping its end (the file name).
+pub fn shorten_path(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max || max < 2 {
+        return s.to_string();
+    }
+    let tail: String = s.chars().skip(n - (max - 1)).collect();
+    format!("…{tail}")
 }
 
 /// Text safe for a terminal: control characters (escape sequences, carriage
@@ -124,7 +167,7 @@ pub fn printable(s: &str) -> String {
 }
 
 pub fn ellipsis(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
+    if s.chars().count() <= max || max < 2 {
         s.to_string()
     } else {
         let mut t: String = s.chars().take(max - 1).collect();
@@ -133,15 +176,31 @@ pub fn ellipsis(s: &str, max: usize) -> String {
     }
 }
 
-/// How paths are shown: relative to a base folder when inside it.
+/// How human-readable output looks: paths relative to a base folder when
+/// inside it, an optional width to fit (tables shrink, long paths are cut in
+/// the middle, free text wraps), and colour or not.
 #[derive(Debug, Clone, Default)]
-pub struct PathStyle {
+pub struct Style {
     pub base: Option<PathBuf>,
+    pub width: Option<usize>,
+    pub color: bool,
 }
 
-impl PathStyle {
-    pub fn relative_to(base: PathBuf) -> PathStyle {
-        PathStyle { base: Some(base) }
+/// Colours used for verdicts and classes.
+#[derive(Debug, Clone, Copy)]
+pub enum Tone {
+    Alarm,
+    Warn,
+    Note,
+    Calm,
+}
+
+impl Style {
+    pub fn relative_to(base: PathBuf) -> Style {
+        Style {
+            base: Some(base),
+            ..Style::default()
+        }
     }
 
     pub fn show(&self, p: &Path) -> String {
@@ -151,6 +210,30 @@ impl PathStyle {
             }
         }
         p.display().to_string()
+    }
+
+    /// `text` in the tone's colour when colour is on.
+    pub fn paint(&self, text: &str, tone: Tone) -> String {
+        if !self.color {
+            return text.to_string();
+        }
+        let code = match tone {
+            Tone::Alarm => "1;31",
+            Tone::Warn => "1;33",
+            Tone::Note => "1;35",
+            Tone::Calm => "32",
+        };
+        format!("\u{1b}[{code}m{text}\u{1b}[0m")
+    }
+
+    /// Free text wrapped to the width (if any), continuation lines indented.
+    pub fn wrap(&self, text: &str, indent: &str) -> String {
+        match self.width {
+            Some(w) if w > indent.len() + 20 => {
+                textwrap::fill(text, textwrap::Options::new(w).subsequent_indent(indent))
+            }
+            _ => text.to_string(),
+        }
     }
 }
 
@@ -168,6 +251,7 @@ mod tests {
         let long = "x".repeat(60);
         write_table(
             &mut out,
+            &Style::default(),
             &["a", "bb"],
             &[vec!["1".into(), "one".into()], vec![long, "two".into()]],
         )
@@ -182,6 +266,31 @@ mod tests {
             Some(col)
         );
         assert!(lines[2].contains('…'));
+    }
+
+    #[test]
+    fn tables_fit_a_width_and_keep_file_names() {
+        let mut out = Vec::new();
+        let style = Style {
+            width: Some(40),
+            ..Style::default()
+        };
+        let path = "reference_images/examples/storm_banner.jpg".to_string();
+        write_table(
+            &mut out,
+            &style,
+            &["path", "verdict"],
+            &[vec![path, "edited-copy".into()]],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        for line in text.lines() {
+            assert!(line.chars().count() <= 40, "{line:?}");
+        }
+        assert!(
+            text.contains("…") && text.contains("storm_banner.jpg"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -2,17 +2,17 @@
 
 use serde_json::json;
 
-use super::{opt, PathStyle, Report};
+use super::{opt, Report, Style};
 use crate::query::{Match, QueryOutcome};
 
 pub struct QueryReport<'a> {
     pub outcomes: &'a [QueryOutcome],
-    pub paths: PathStyle,
+    pub paths: Style,
     /// Picture previews for the HTML page.
     pub previews: super::Previews<'a>,
 }
 
-pub(crate) fn match_json(m: &Match, paths: &PathStyle) -> serde_json::Value {
+pub(crate) fn match_json(m: &Match, paths: &Style) -> serde_json::Value {
     json!({
         "path": paths.show(&m.path),
         "distance": m.distance,
@@ -167,6 +167,6 @@ impl Report for QueryReport<'_> {
                 }
             }
         }
-        super::write_table(w, &headers, &rows)
+        super::write_table(w, &self.paths, &headers, &rows)
     }
 }

@@ -36,3 +36,32 @@ fn check_html_of_the_example() {
         .collect();
     insta::assert_snapshot!(redacted.replace(env!("CARGO_PKG_VERSION"), "[version]"));
 }
+
+#[test]
+fn the_check_table_fits_80_columns_and_colours_only_on_request() {
+    let ws = Workspace::new();
+    let run = |extra: &[&str]| {
+        let out = provcheck(&repo(), &ws.db())
+            .env("COLUMNS", "80")
+            .args(extra)
+            .args(["check", "--corpus", "reference_images"])
+            .arg("reference_images/examples/statement.toml")
+            .assert()
+            .code(1);
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let plain = run(&[]);
+    for line in plain.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} columns: {line}",
+            line.chars().count()
+        );
+    }
+    assert!(plain.contains("flood_crop.jpg") && !plain.contains('\u{1b}'));
+    let coloured = run(&["--color", "always"]);
+    assert!(
+        coloured.contains("\u{1b}[1;31mmisattributed\u{1b}[0m"),
+        "{coloured}"
+    );
+}

@@ -34,6 +34,8 @@ pub fn provcheck(dir: &Path, db: &Path) -> Command {
     let mut cmd = Command::cargo_bin("provcheck").expect("binary built");
     cmd.current_dir(dir)
         .env_remove("PROVCHECK_CORPUS")
+        .env_remove("COLUMNS")
+        .env_remove("NO_COLOR")
         .arg("--db")
         .arg(db)
         .arg("-q");
