@@ -177,6 +177,15 @@ fn main() {
         negatives[negatives.len() / 100],
         negatives[negatives.len() / 2]
     );
+    let n = negatives.len() as f64;
+    let mean = negatives.iter().map(|&d| f64::from(d)).sum::<f64>() / n;
+    let sd = (negatives
+        .iter()
+        .map(|&d| (f64::from(d) - mean).powi(2))
+        .sum::<f64>()
+        / (n - 1.0))
+        .sqrt();
+    println!("unrelated distance: mean {mean:.2} sd {sd:.2}");
     for w in worst.iter().take(5) {
         println!("  closest unrelated: {} {} ~ {}", w.0, w.1, w.2);
     }

@@ -55,6 +55,8 @@ pub struct Original {
     pub path: PathBuf,
     pub class: MatchClass,
     pub distance: u32,
+    /// Estimated chance of an unrelated picture this close (see `matching`).
+    pub chance: f64,
     #[serde(flatten)]
     pub context: Context,
 }
@@ -136,6 +138,7 @@ pub fn check_statement(
                     path: orig.path.clone(),
                     class: orig.class,
                     distance: orig.distance,
+                    chance: orig.chance,
                     context: orig.context.clone().unwrap_or_default(),
                 });
                 check.verdict = verdict(&check.edits, &check.contradictions);

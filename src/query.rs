@@ -22,6 +22,9 @@ pub struct Match {
     pub path: PathBuf,
     pub distance: u32,
     pub similarity: f64,
+    /// Estimated chance that an unrelated picture comes this close to one
+    /// reference ([`crate::matching::chance_of_unrelated`]); 0 for the same bytes.
+    pub chance: f64,
     pub class: MatchClass,
     /// The rotation/flip that turns the reference into the query.
     pub transform: Dihedral,
@@ -95,6 +98,11 @@ impl<'c> Matcher<'c> {
                     path: r.path.clone(),
                     distance: h.distance,
                     similarity: h.similarity,
+                    chance: if h.class == MatchClass::Identical {
+                        0.0
+                    } else {
+                        crate::matching::chance_of_unrelated(h.distance)
+                    },
                     class: h.class,
                     transform: h.transform,
                     phash_distance: h.phash_distance,

@@ -164,6 +164,14 @@ impl Report for CheckReport<'_> {
                 self.paths.paint(&Self::verdict(c), tone)
             )?;
             if let Some(o) = &c.original {
+                let line = format!(
+                    "  likely original: {}, {}, distance {}, chance match {}",
+                    self.paths.show(&o.path),
+                    o.class.name(),
+                    o.distance,
+                    crate::matching::odds(o.chance)
+                );
+                writeln!(w, "{}", self.paths.wrap(&printable(&line), "    "))?;
                 let ctx = &o.context;
                 if let Some(cap) = &ctx.caption {
                     let line = printable(&format!("  original caption: {cap}"));

@@ -275,10 +275,11 @@ pub fn check_page(
                 previews,
                 &o.path,
                 &format!(
-                    "Likely original: {} ({}, distance {})",
+                    "Likely original: {} ({}, distance {}; chance match {})",
                     paths.show(&o.path),
                     o.class.name(),
-                    o.distance
+                    o.distance,
+                    crate::matching::odds(o.chance)
                 ),
             )?;
         }
@@ -336,11 +337,12 @@ pub fn query_page(
                 figure(w, previews, &o.query, "Query")?;
                 for m in ms {
                     let cap = format!(
-                        "{} — {} ({}), distance {}",
+                        "{} — {} ({}), distance {}; chance match {}",
                         paths.show(&m.path),
                         m.class.name(),
                         m.transform.name(),
-                        m.distance
+                        m.distance,
+                        crate::matching::odds(m.chance)
                     );
                     figure(w, previews, &m.path, &cap)?;
                 }

@@ -17,6 +17,8 @@ pub(crate) fn match_json(m: &Match, paths: &Style) -> serde_json::Value {
         "path": paths.show(&m.path),
         "distance": m.distance,
         "similarity": (m.similarity * 1000.0).round() / 1000.0,
+        "chance": m.chance,
+        "chance_odds": crate::matching::odds(m.chance),
         "class": m.class,
         "transform": m.transform,
         "phash_distance": m.phash_distance,

@@ -28,6 +28,12 @@ fn a_resized_recompressed_cropped_copy_is_the_top_near_duplicate() {
     let sim = top["similarity"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&sim));
     assert!(top["distance"].as_u64().is_some());
+    let chance = top["chance"].as_f64().unwrap();
+    assert!(
+        chance < 1e-6,
+        "a near-duplicate is no chance match: {chance}"
+    );
+    assert!(top["chance_odds"].as_str().unwrap().starts_with("< 1 in") || chance > 0.0);
     assert!(top["context"]["publisher"].is_string(), "{top}");
     assert!(top["exif"].is_object());
 }
