@@ -76,6 +76,7 @@ impl Report for CheckReport<'_> {
             .iter()
             .map(|c| {
                 json!({
+                    "schema_version": super::SCHEMA_VERSION,
                     "image": self.paths.show(&c.image),
                     "caption": c.caption,
                     "verdict": Self::verdict(c),

@@ -66,6 +66,7 @@ impl Report for HashReport<'_> {
             .iter()
             .map(|(p, r)| match r {
                 Ok(a) => json!({
+                    "schema_version": super::SCHEMA_VERSION,
                     "path": self.paths.show(p),
                     "format": a.format,
                     "width": a.width,
@@ -81,7 +82,11 @@ impl Report for HashReport<'_> {
                     "exif": a.exif,
                     "error": null,
                 }),
-                Err(e) => json!({ "path": self.paths.show(p), "error": e.to_string() }),
+                Err(e) => json!({
+                    "schema_version": super::SCHEMA_VERSION,
+                    "path": self.paths.show(p),
+                    "error": e.to_string(),
+                }),
             })
             .collect()
     }

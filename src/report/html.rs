@@ -283,6 +283,20 @@ pub fn check_page(
                 ),
             )?;
         }
+        for m in c
+            .matches
+            .iter()
+            .filter(|m| c.original.as_ref().is_none_or(|o| o.path != m.path))
+            .take(3)
+        {
+            let cap = format!(
+                "Also matches: {} ({}, distance {})",
+                paths.show(&m.path),
+                m.class.name(),
+                m.distance
+            );
+            figure(w, previews, &m.path, &cap)?;
+        }
         writeln!(w, "</div>")?;
         let all: Vec<&Finding> = c
             .edits

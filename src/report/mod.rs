@@ -17,6 +17,11 @@ pub use hash::HashReport;
 pub use html::Previews;
 pub use query::QueryReport;
 
+/// Version of the JSON outputs of `hash`, `query` and `check` (the schemas
+/// in `schemas/`). Bumped on any incompatible change; fields are only added
+/// within a version.
+pub const SCHEMA_VERSION: u32 = 1;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Table,

@@ -100,11 +100,13 @@ impl Report for QueryReport<'_> {
             .iter()
             .map(|o| match &o.result {
                 Ok(ms) => json!({
+                    "schema_version": super::SCHEMA_VERSION,
                     "query": self.paths.show(&o.query),
                     "matches": ms.iter().map(|m| match_json(m, &self.paths)).collect::<Vec<_>>(),
                     "error": null,
                 }),
                 Err(e) => json!({
+                    "schema_version": super::SCHEMA_VERSION,
                     "query": self.paths.show(&o.query),
                     "matches": [],
                     "error": e.to_string(),

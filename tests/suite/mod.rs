@@ -7,5 +7,6 @@ mod hash;
 mod hostile;
 mod html;
 mod query;
+mod schemas;
 mod snapshots;
 mod util;
