@@ -13,7 +13,7 @@ use crate::date::PartialDate;
 use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
-use crate::hash::Dihedral;
+use crate::hash::{Dihedral, Frame};
 use crate::matching::MatchClass;
 use crate::query::{Match, Matcher, QueryOptions};
 use crate::statement::Statement;
@@ -206,21 +206,56 @@ fn edits(m: &Match, width: u32, height: u32) -> Vec<Finding> {
     let ref_aspect = f64::from(rw) / f64::from(rh.max(1));
     let aspect = f64::from(width) / f64::from(height.max(1));
     let change = (aspect / ref_aspect - 1.0).abs();
-    if change > CROP_ASPECT_CHANGE {
-        out.push(Finding {
+    let (qf, rf) = (m.query_frame, m.reference_frame);
+    let percent = |f: Frame| (f.area() * 100.0).round();
+    match (qf, rf) {
+        (Frame::Whole, Frame::Crop(_)) => out.push(Finding {
+            kind: "cropped",
+            detail: format!(
+                "the copy shows about {}% of the original, without {}",
+                percent(rf),
+                rf.edges()
+            ),
+        }),
+        (Frame::Crop(_), Frame::Whole) => out.push(Finding {
+            kind: "overlay",
+            detail: format!(
+                "the copy adds or covers about {}% along {}: border, banner or a screenshot frame",
+                100.0 - percent(qf),
+                qf.edges()
+            ),
+        }),
+        (Frame::Crop(a), Frame::Crop(b)) if a != b => out.push(Finding {
+            kind: "cropped",
+            detail: format!(
+                "the closest parts are the copy without {} and the original without {} (about {}% of it): cropped or reframed",
+                qf.edges(),
+                rf.edges(),
+                percent(rf)
+            ),
+        }),
+        (Frame::Crop(_), Frame::Crop(_)) => out.push(Finding {
+            kind: "overlay",
+            detail: format!(
+                "the copy differs from the original along {} (about {}% of it): banner, caption or overlay",
+                qf.edges(),
+                100.0 - percent(qf)
+            ),
+        }),
+        (Frame::Whole, Frame::Whole) if change > CROP_ASPECT_CHANGE => out.push(Finding {
             kind: "cropped",
             detail: format!(
                 "aspect ratio {aspect:.2} against the original's {ref_aspect:.2}: cropped or reframed"
             ),
-        });
-    } else if m.distance > REENCODE_DISTANCE {
-        out.push(Finding {
+        }),
+        (Frame::Whole, Frame::Whole) if m.distance > REENCODE_DISTANCE => out.push(Finding {
             kind: "altered",
             detail: format!(
-                "{} bits from the original at the same framing: overlay, text, crop or heavy editing",
+                "{} bits from the original at the same framing: overlay, text or heavy editing",
                 m.distance
             ),
-        });
+        }),
+        _ => {}
     }
     out
 }

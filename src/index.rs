@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use crate::corpus::Reference;
-use crate::hash::{Dihedral, Hashes};
+use crate::hash::{Dihedral, Frame, Hashes};
 use crate::matching::{similarity, MatchClass, MatchRule};
 
 pub struct Index {
@@ -22,6 +22,9 @@ pub struct Hit {
     pub distance: u32,
     /// Which rotation/flip of the query matched best.
     pub transform: Dihedral,
+    /// Which part of the query and of the reference met.
+    pub query_frame: Frame,
+    pub reference_frame: Frame,
     /// 64-bit pHash distance of the upright images, for information.
     pub phash_distance: u32,
     pub class: MatchClass,
@@ -73,6 +76,8 @@ impl Index {
                         index: i,
                         distance: 0,
                         transform: Dihedral::Original,
+                        query_frame: Frame::Whole,
+                        reference_frame: Frame::Whole,
                         phash_distance,
                         class: MatchClass::Identical,
                         similarity: 1.0,
@@ -81,14 +86,17 @@ impl Index {
                 if r.low_information || q.hashes.low_information {
                     return None;
                 }
-                let (distance, transform) = best_distance(q.hashes, r);
+                let best = best_distance(q.hashes, r);
+                let distance = best.distance;
                 if distance > limit {
                     return None;
                 }
                 Some(Hit {
                     index: i,
                     distance,
-                    transform,
+                    transform: best.transform,
+                    query_frame: best.query_frame,
+                    reference_frame: best.reference_frame,
                     phash_distance,
                     class: rule.classify(distance)?,
                     similarity: similarity(distance),
@@ -101,21 +109,40 @@ impl Index {
     }
 }
 
+/// The best pairing of a query with a reference.
+#[derive(Debug, Clone, Copy)]
+struct Best {
+    distance: u32,
+    transform: Dihedral,
+    query_frame: Frame,
+    reference_frame: Frame,
+}
+
 /// Smallest PDQ distance between any rotation/flip of the query (whole or
-/// sub-frame) and the reference (whole or sub-frame), with the transform.
-fn best_distance(q: &Hashes, r: &Reference) -> (u32, Dihedral) {
-    let mut best = (u32::MAX, Dihedral::Original);
-    let query_frames = std::iter::once(&q.pdq_variants).chain(q.crops.iter());
-    for variants in query_frames {
+/// sub-frame) and the reference (whole or sub-frame), with where it was met.
+/// Ties keep the earliest pairing, so whole-to-whole wins when equal.
+fn best_distance(q: &Hashes, r: &Reference) -> Best {
+    let mut best = Best {
+        distance: u32::MAX,
+        transform: Dihedral::Original,
+        query_frame: Frame::Whole,
+        reference_frame: Frame::Whole,
+    };
+    let query_frames = std::iter::once((Frame::Whole, &q.pdq_variants))
+        .chain(q.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)));
+    for (qf, variants) in query_frames {
         for (v, d) in variants.iter().zip(Dihedral::ALL) {
-            let whole = v.distance(&r.pdq);
-            if whole < best.0 {
-                best = (whole, d);
-            }
-            for c in &r.crops {
-                let dist = v.distance(c);
-                if dist < best.0 {
-                    best = (dist, d);
+            let ref_frames = std::iter::once((Frame::Whole, &r.pdq))
+                .chain(r.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)));
+            for (rf, h) in ref_frames {
+                let dist = v.distance(h);
+                if dist < best.distance {
+                    best = Best {
+                        distance: dist,
+                        transform: d,
+                        query_frame: qf,
+                        reference_frame: rf,
+                    };
                 }
             }
         }

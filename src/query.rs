@@ -12,7 +12,7 @@ use crate::corpus::Corpus;
 use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
-use crate::hash::Dihedral;
+use crate::hash::{Dihedral, Frame};
 use crate::index::{Index, Query};
 use crate::matching::{MatchClass, MatchRule};
 
@@ -28,6 +28,9 @@ pub struct Match {
     pub class: MatchClass,
     /// The rotation/flip that turns the reference into the query.
     pub transform: Dihedral,
+    /// Which part of the query met which part of the reference.
+    pub query_frame: Frame,
+    pub reference_frame: Frame,
     pub phash_distance: u32,
     pub sha256: String,
     pub width: u32,
@@ -105,6 +108,8 @@ impl<'c> Matcher<'c> {
                     },
                     class: h.class,
                     transform: h.transform,
+                    query_frame: h.query_frame,
+                    reference_frame: h.reference_frame,
                     phash_distance: h.phash_distance,
                     sha256: r.sha256.clone(),
                     width: r.width,

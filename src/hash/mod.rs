@@ -33,6 +33,60 @@ pub const CROPS: [(&str, [f32; 4]); 10] = [
     ("bottom-right-10", [0.0, 0.0, 0.1, 0.1]),
 ];
 
+/// A part of a picture: the whole, or one of the [`CROPS`] sub-frames.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Frame {
+    Whole,
+    Crop(usize),
+}
+
+impl Frame {
+    pub fn name(self) -> &'static str {
+        match self {
+            Frame::Whole => "whole",
+            Frame::Crop(i) => CROPS.get(i).map(|c| c.0).unwrap_or("unknown"),
+        }
+    }
+
+    /// Margins cut off (left, top, right, bottom) as fractions.
+    pub fn margins(self) -> [f32; 4] {
+        match self {
+            Frame::Whole => [0.0; 4],
+            Frame::Crop(i) => CROPS.get(i).map(|c| c.1).unwrap_or([0.0; 4]),
+        }
+    }
+
+    /// Share of the picture's area the frame keeps.
+    pub fn area(self) -> f32 {
+        let [l, t, r, b] = self.margins();
+        (1.0 - l - r) * (1.0 - t - b)
+    }
+
+    /// What the frame cuts, in words: "its bottom edge", "its left and top
+    /// edges", "a margin all round".
+    pub fn edges(self) -> String {
+        let m = self.margins();
+        let names: Vec<&str> = ["left", "top", "right", "bottom"]
+            .iter()
+            .zip(m)
+            .filter(|(_, v)| *v > 0.0)
+            .map(|(n, _)| *n)
+            .collect();
+        match names.len() {
+            0 => "nothing".into(),
+            1 => format!("its {} edge", names[0]),
+            4 => "a margin all round".into(),
+            _ => format!("its {} edges", names.join(" and ")),
+        }
+    }
+}
+
+impl serde::Serialize for Frame {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// Long side of the thumbnail the sub-frame hashes are taken from.
 const CROP_BASE: u32 = 512;
 

@@ -21,6 +21,7 @@ pub(crate) fn match_json(m: &Match, paths: &Style) -> serde_json::Value {
         "chance_odds": crate::matching::odds(m.chance),
         "class": m.class,
         "transform": m.transform,
+        "frames": {"query": m.query_frame, "reference": m.reference_frame},
         "phash_distance": m.phash_distance,
         "sha256": m.sha256,
         "width": m.width,
