@@ -10,6 +10,23 @@ pub struct BuildSummary<'a> {
     pub paths: Style,
 }
 
+impl BuildSummary<'_> {
+    /// The counts, in the order of the headers.
+    fn counts(&self) -> [usize; 8] {
+        let r = self.report;
+        [
+            r.scanned,
+            r.unchanged,
+            r.decoded,
+            r.added,
+            r.updated,
+            r.pruned,
+            r.contexts_attached,
+            r.failures.len() + r.walk_errors.len(),
+        ]
+    }
+}
+
 impl Report for BuildSummary<'_> {
     fn headers(&self) -> Vec<&'static str> {
         vec![
@@ -25,20 +42,7 @@ impl Report for BuildSummary<'_> {
     }
 
     fn rows(&self) -> Vec<Vec<String>> {
-        let r = self.report;
-        vec![[
-            r.scanned,
-            r.unchanged,
-            r.decoded,
-            r.added,
-            r.updated,
-            r.pruned,
-            r.contexts_attached,
-            r.failures.len() + r.walk_errors.len(),
-        ]
-        .iter()
-        .map(|n| n.to_string())
-        .collect()]
+        vec![self.counts().iter().map(|n| n.to_string()).collect()]
     }
 
     fn items(&self) -> Vec<serde_json::Value> {
@@ -60,18 +64,10 @@ impl Report for BuildSummary<'_> {
     }
 
     fn table(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let r = self.report;
+        let [scanned, unchanged, decoded, added, updated, pruned, contexts, failed] = self.counts();
         writeln!(
             w,
-            "{} images: {} unchanged (not decoded), {} decoded ({} added, {} updated), {} pruned, {} contexts attached, {} failed",
-            r.scanned,
-            r.unchanged,
-            r.decoded,
-            r.added,
-            r.updated,
-            r.pruned,
-            r.contexts_attached,
-            r.failures.len() + r.walk_errors.len()
+            "{scanned} images: {unchanged} unchanged (not decoded), {decoded} decoded ({added} added, {updated} updated), {pruned} pruned, {contexts} contexts attached, {failed} failed"
         )
     }
 }

@@ -2,16 +2,21 @@
 
 use super::util::{references, Workspace};
 
-#[test]
-fn the_check_report_is_one_self_contained_page() {
-    let ws = Workspace::new();
+/// Writes the HTML report of the bundled example statement; returns its path.
+fn example_report(ws: &Workspace) -> std::path::PathBuf {
     ws.cmd()
         .args(["--format", "html", "-o", "report.html", "check", "--corpus"])
         .arg(references())
         .arg(references().join("examples/statement.toml"))
         .assert()
         .code(1);
-    let html = std::fs::read_to_string(ws.path().join("report.html")).unwrap();
+    ws.path().join("report.html")
+}
+
+#[test]
+fn the_check_report_is_one_self_contained_page() {
+    let ws = Workspace::new();
+    let html = std::fs::read_to_string(example_report(&ws)).unwrap();
     for verdict in ["misattributed", "edited-copy", "no-match"] {
         assert!(
             html.contains(&format!("v-{verdict}\">{verdict}</span>")),
@@ -107,13 +112,7 @@ fn the_report_renders_in_a_real_browser() {
         return;
     };
     let ws = Workspace::new();
-    ws.cmd()
-        .args(["--format", "html", "-o", "report.html", "check", "--corpus"])
-        .arg(references())
-        .arg(references().join("examples/statement.toml"))
-        .assert()
-        .code(1);
-    let page = ws.path().join("report.html");
+    let page = example_report(&ws);
     let out = std::process::Command::new(chromium)
         .args([
             "--headless",
