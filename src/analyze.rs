@@ -107,8 +107,8 @@ pub fn analyze_bytes(bytes: &[u8], limits: &Limits) -> Result<Analysis, FileErro
     decode::sniff(bytes)?;
     let guarded = catch_unwind(AssertUnwindSafe(|| {
         let exif = read_exif(bytes);
-        let decoded = decode::decode(bytes, limits)?;
-        let hashes = hash_image(&decoded.image);
+        let decoded = decode::decode_working(bytes, limits, exif.orientation)?;
+        let hashes = hash_image(&decoded.grey);
         Ok::<_, FileError>((exif, decoded.format, decoded.width, decoded.height, hashes))
     }));
     let (exif, format, width, height, hashes) = match guarded {

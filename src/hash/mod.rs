@@ -8,14 +8,17 @@
 
 pub mod pdq;
 
-use image::DynamicImage;
+use image::GrayImage;
 use image_hasher::{HashAlg, HasherConfig};
 
 pub use pdq::{Dihedral, Pdq};
 
+use crate::decode::working::{bin, factor};
+use crate::decode::Grey;
+
 /// Version of the hash settings. Stored with every hash; a cached hash made
 /// with other settings is recomputed. Bump it whenever any output changes.
-pub const SETTINGS_VERSION: i64 = 4;
+pub const SETTINGS_VERSION: i64 = 5;
 
 /// The standard sub-frames, as (left, top, right, bottom) margins cut off.
 /// Centred crops, one edge cut (banners, captions), and corners cut (the
@@ -87,9 +90,6 @@ impl serde::Serialize for Frame {
     }
 }
 
-/// Long side of the thumbnail the sub-frame hashes are taken from.
-const CROP_BASE: u32 = 512;
-
 /// PDQ quality below which an image is low-information (the PDQ authors'
 /// recommended cut-off for trusting a match).
 pub const MIN_PDQ_QUALITY: u8 = 50;
@@ -112,48 +112,65 @@ pub struct Hashes {
     pub low_information: bool,
 }
 
-pub fn hash_image(image: &DynamicImage) -> Hashes {
-    let (variants, quality) = pdq::pdq_dihedral(image);
-    let phash = phash64(image);
+/// Long side of the plane the sub-frames, pHash and the two-tone share are
+/// taken from (binned from the working picture).
+pub const CROP_SIDE: u32 = 512;
+
+/// Hashes a working picture (see [`crate::decode::working`]): PDQ of the
+/// whole at its resolution, the rest from a plane binned to [`CROP_SIDE`].
+pub fn hash_image(grey: &Grey) -> Hashes {
+    let (variants, quality) = pdq::pdq_dihedral(grey);
+    let (w, h) = grey.dimensions();
+    let small = bin(grey.as_raw(), w, h, factor(w, h, CROP_SIDE));
+    let bytes = grey_bytes(&small);
+    let phash = phash64(&bytes);
     Hashes {
         pdq: variants[0],
         pdq_variants: variants,
         pdq_quality: quality,
         phash,
-        crops: crop_hashes(image),
+        crops: crop_hashes(&small),
         low_information: is_low_information(&variants[0], quality, phash)
-            || two_tone_share(image) >= TWO_TONE_SHARE,
+            || two_tone_share(&bytes) >= TWO_TONE_SHARE,
     }
 }
 
-/// PDQ of each standard sub-frame, from a thumbnail of at most 512 pixels.
-pub fn crop_hashes(image: &DynamicImage) -> Vec<[Pdq; 8]> {
-    let thumb = if image.width().max(image.height()) > CROP_BASE {
-        image.resize(CROP_BASE, CROP_BASE, image::imageops::FilterType::Triangle)
-    } else {
-        image.clone()
-    };
-    let (w, h) = (thumb.width() as f32, thumb.height() as f32);
+/// PDQ of each standard sub-frame of a plane, sampled from the plane
+/// filtered once (the sub-frames are large enough that the filter windows a
+/// crop of that size would get are the whole plane's).
+pub fn crop_hashes(grey: &Grey) -> Vec<[Pdq; 8]> {
+    let blurred = pdq::Blurred::new(grey);
+    let (w, h) = (grey.width() as f32, grey.height() as f32);
     CROPS
         .iter()
         .map(|(_, [l, t, r, b])| {
             let (x, y) = ((l * w) as u32, (t * h) as u32);
             let cw = (((1.0 - l - r) * w) as u32).max(1);
             let ch = (((1.0 - t - b) * h) as u32).max(1);
-            pdq::pdq_dihedral(&thumb.crop_imm(x, y, cw, ch)).0
+            pdq::dihedral_from_dct(&blurred.dct(x, y, cw, ch).0)
         })
         .collect()
 }
 
-/// 64-bit pHash: grey, resized to 16×16, DCT, the 8×8 lowest frequencies
-/// against their median (`image_hasher`: Median + DCT preprocessing).
-pub fn phash64(image: &DynamicImage) -> u64 {
+/// The plane rounded to 8-bit grey.
+pub fn grey_bytes(grey: &Grey) -> GrayImage {
+    let px = grey
+        .as_raw()
+        .iter()
+        .map(|v| v.round().clamp(0.0, 255.0) as u8)
+        .collect();
+    GrayImage::from_raw(grey.width(), grey.height(), px).unwrap_or_default()
+}
+
+/// 64-bit pHash: resized to 16×16, DCT, the 8×8 lowest frequencies against
+/// their median (`image_hasher`: Median + DCT preprocessing).
+pub fn phash64(grey: &GrayImage) -> u64 {
     let hasher = HasherConfig::new()
         .hash_alg(HashAlg::Median)
         .preproc_dct()
         .hash_size(8, 8)
         .to_hasher();
-    let hash = hasher.hash_image(image);
+    let hash = hasher.hash_image(grey);
     hash.as_bytes()
         .iter()
         .take(8)
@@ -166,8 +183,8 @@ pub const TWO_TONE_SHARE: f32 = 0.9;
 
 /// Share of a 64-pixel thumbnail's pixels that fall in its two most common
 /// of 32 grey levels.
-pub fn two_tone_share(image: &DynamicImage) -> f32 {
-    let thumb = image.thumbnail(64, 64).to_luma8();
+pub fn two_tone_share(grey: &GrayImage) -> f32 {
+    let thumb = image::imageops::thumbnail(grey, 64, 64);
     let mut bins = [0u32; 32];
     for p in thumb.pixels() {
         bins[usize::from(p[0] / 8)] += 1;

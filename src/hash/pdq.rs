@@ -6,7 +6,9 @@
 
 use std::sync::OnceLock;
 
-use image::{DynamicImage, GenericImageView};
+use image::DynamicImage;
+
+use crate::decode::working::{grey_of, Grey};
 
 /// A 256-bit PDQ hash, stored as the reference's sixteen 16-bit words packed
 /// into four `u64` (word `k` in bits `16*(k%4)..` of `limbs[k/4]`).
@@ -143,41 +145,19 @@ pub struct PdqResult {
 /// The 16×16 DCT output the hash bits are drawn from.
 pub type Dct16 = [[f32; 16]; 16];
 
-const LUMA_R: f32 = 0.299;
-const LUMA_G: f32 = 0.587;
-const LUMA_B: f32 = 0.114;
-
-/// The float luma buffer the reference hashes (row-major): RGB weighted, or
-/// the grey value itself for one-channel images; alpha is ignored.
-fn reference_luma(image: &DynamicImage) -> (usize, usize, Vec<f32>) {
-    let (cols, rows) = (image.width() as usize, image.height() as usize);
-    let grey = matches!(
-        image,
-        DynamicImage::ImageLuma8(_) | DynamicImage::ImageLumaA8(_)
-    );
-    let mut luma = Vec::with_capacity(rows * cols);
-    for (_, _, p) in image.pixels() {
-        luma.push(if grey {
-            f32::from(p[0])
-        } else {
-            LUMA_R * f32::from(p[0]) + LUMA_G * f32::from(p[1]) + LUMA_B * f32::from(p[2])
-        });
-    }
-    (rows, cols, luma)
-}
-
-/// Hashes an image (its pixels as they are: apply orientation first).
+/// Hashes an image at full resolution, exactly as the reference does (its
+/// pixels as they are: apply orientation first).
 pub fn pdq(image: &DynamicImage) -> PdqResult {
-    let (dct, quality) = pdq_dct(image);
+    let (dct, quality) = pdq_dct(&grey_of(image));
     PdqResult {
         hash: bits_from_dct(&dct),
         quality,
     }
 }
 
-/// The hash of each of the eight dihedral variants of the image, from one DCT.
-pub fn pdq_dihedral(image: &DynamicImage) -> ([Pdq; 8], u8) {
-    let (dct, quality) = pdq_dct(image);
+/// The hash of each of the eight dihedral variants of a luma plane, from one DCT.
+pub fn pdq_dihedral(grey: &Grey) -> ([Pdq; 8], u8) {
+    let (dct, quality) = pdq_dct(grey);
     (dihedral_from_dct(&dct), quality)
 }
 
@@ -185,87 +165,194 @@ pub fn dihedral_from_dct(dct: &Dct16) -> [Pdq; 8] {
     Dihedral::ALL.map(|d| bits_from_dct(&transform_dct(dct, d)))
 }
 
-/// The DCT of the image and its quality. Exposed for dihedral variants.
-pub fn pdq_dct(image: &DynamicImage) -> (Dct16, u8) {
-    let (rows, cols, mut luma) = reference_luma(image);
-    if rows < 5 || cols < 5 {
-        return ([[0.0; 16]; 16], 0);
-    }
-    let mut temp = vec![0f32; luma.len()];
-    // Window sizes as the reference regression hashes have them: the pass
-    // along each row uses the window derived from the number of rows, and the
-    // pass down each column the one derived from the number of columns.
-    let window_along_rows = jarosz_window(rows);
-    let window_along_cols = jarosz_window(cols);
-    for _ in 0..2 {
-        for r in 0..rows {
-            box_1d(
-                &luma[r * cols..],
-                &mut temp[r * cols..],
-                cols,
-                1,
-                window_along_rows,
-            );
+/// The DCT of a luma plane and its quality. Exposed for dihedral variants.
+pub fn pdq_dct(grey: &Grey) -> (Dct16, u8) {
+    let (cols, rows) = grey.dimensions();
+    Blurred::new(grey).dct(0, 0, cols, rows)
+}
+
+/// A luma plane after the reference's two passes of box filters, from which
+/// the 64×64 samples of the whole picture, or of any region, are taken.
+pub struct Blurred {
+    rows: usize,
+    cols: usize,
+    luma: Vec<f32>,
+}
+
+impl Blurred {
+    pub fn new(grey: &Grey) -> Blurred {
+        let (cols, rows) = (grey.width() as usize, grey.height() as usize);
+        let mut luma = grey.as_raw().clone();
+        if rows >= 5 && cols >= 5 {
+            let mut temp = vec![0f32; luma.len()];
+            // Window sizes as the reference regression hashes have them: the
+            // pass along each row uses the window derived from the number of
+            // rows, and the pass down each column the one from the columns.
+            let window_along_rows = jarosz_window(rows);
+            let window_along_cols = jarosz_window(cols);
+            // The reference filters one line at a time; here the lines run
+            // side by side (see `box_rows`, `box_columns`), each line's
+            // arithmetic the reference's own, in its order.
+            for _ in 0..2 {
+                box_rows(&luma, &mut temp, cols, window_along_rows);
+                box_columns(&temp, &mut luma, rows, cols, window_along_cols);
+            }
         }
-        for c in 0..cols {
-            box_1d(&temp[c..], &mut luma[c..], rows, cols, window_along_cols);
-        }
+        Blurred { rows, cols, luma }
     }
-    let mut small = [[0f32; 64]; 64];
-    for (i, row) in small.iter_mut().enumerate() {
-        let ini = (((i as f64 + 0.5) * rows as f64) / 64.0) as usize;
-        for (j, v) in row.iter_mut().enumerate() {
-            let inj = (((j as f64 + 0.5) * cols as f64) / 64.0) as usize;
-            *v = luma[ini * cols + inj];
+
+    /// The DCT and quality of the region `w`×`h` at (`x`, `y`): 64×64
+    /// samples at the centres of a regular grid over it. For the whole
+    /// plane this is the reference hash; for a region it is the hash of that
+    /// crop up to the filter's edge effects along the cut.
+    pub fn dct(&self, x: u32, y: u32, w: u32, h: u32) -> (Dct16, u8) {
+        let (x, y) = (x as usize, y as usize);
+        let (w, h) = (
+            (w as usize).min(self.cols.saturating_sub(x)),
+            (h as usize).min(self.rows.saturating_sub(y)),
+        );
+        if h < 5 || w < 5 {
+            return ([[0.0; 16]; 16], 0);
         }
+        let mut small = [[0f32; 64]; 64];
+        for (i, row) in small.iter_mut().enumerate() {
+            let ini = y + (((i as f64 + 0.5) * h as f64) / 64.0) as usize;
+            for (j, v) in row.iter_mut().enumerate() {
+                let inj = x + (((j as f64 + 0.5) * w as f64) / 64.0) as usize;
+                *v = self.luma[ini * self.cols + inj];
+            }
+        }
+        let quality = quality_metric(&small);
+        (dct_64_to_16(&small), quality)
     }
-    let quality = quality_metric(&small);
-    (dct_64_to_16(&small), quality)
 }
 
 fn jarosz_window(old: usize) -> usize {
     old.div_ceil(2 * 64)
 }
 
-/// One-dimensional box filter with shrinking windows at the ends, exactly as
-/// the reference's four phases.
-fn box_1d(input: &[f32], output: &mut [f32], len: usize, stride: usize, window: usize) {
-    // A window longer than the line (very elongated images) covers the line.
-    let window = window.clamp(1, len.max(1));
-    let half = (window + 2) / 2;
-    let phase1 = half - 1;
-    let phase2 = window - half + 1;
-    let phase3 = len - window;
-    let phase4 = half - 1;
-    let (mut li, mut ri, mut oi) = (0usize, 0usize, 0usize);
-    let mut sum = 0f32;
-    let mut size = 0f32;
-    for _ in 0..phase1 {
-        sum += input[ri];
+/// Lengths of the reference's four phases of a box filter with shrinking
+/// windows at the ends, along a line of `len` values.
+struct Phases {
+    /// Values added before the first output.
+    lead: usize,
+    /// Outputs while the window still grows.
+    grow: usize,
+    /// Outputs with the full window sliding.
+    slide: usize,
+    /// Outputs while the window shrinks at the end.
+    shrink: usize,
+}
+
+impl Phases {
+    fn new(len: usize, window: usize) -> Phases {
+        // A window longer than the line (very elongated images) covers it.
+        let window = window.clamp(1, len.max(1));
+        let half = (window + 2) / 2;
+        Phases {
+            lead: half - 1,
+            grow: window - half + 1,
+            slide: len - window,
+            shrink: half - 1,
+        }
+    }
+}
+
+/// Box filter down every column of a `rows` × `cols` row-major plane, all
+/// columns at once: contiguous running sums that vectorise.
+fn box_columns(input: &[f32], output: &mut [f32], rows: usize, cols: usize, window: usize) {
+    let p = Phases::new(rows, window);
+    let row = |i: usize| &input[i * cols..(i + 1) * cols];
+    let mut sum = vec![0f32; cols];
+    let (mut add, mut sub, mut size) = (0usize, 0usize, 0f32);
+    let mut outs = output.chunks_exact_mut(cols);
+    for _ in 0..p.lead {
+        sum.iter_mut().zip(row(add)).for_each(|(s, v)| *s += v);
         size += 1.0;
-        ri += stride;
+        add += 1;
     }
-    for _ in 0..phase2 {
-        sum += input[ri];
+    for _ in 0..p.grow {
+        sum.iter_mut().zip(row(add)).for_each(|(s, v)| *s += v);
         size += 1.0;
-        output[oi] = sum / size;
-        ri += stride;
-        oi += stride;
+        add += 1;
+        mean(&sum, size, outs.next());
     }
-    for _ in 0..phase3 {
-        sum += input[ri];
-        sum -= input[li];
-        output[oi] = sum / size;
-        li += stride;
-        ri += stride;
-        oi += stride;
+    for _ in 0..p.slide {
+        for ((s, a), b) in sum.iter_mut().zip(row(add)).zip(row(sub)) {
+            *s += a;
+            *s -= b;
+        }
+        add += 1;
+        sub += 1;
+        mean(&sum, size, outs.next());
     }
-    for _ in 0..phase4 {
-        sum -= input[li];
+    for _ in 0..p.shrink {
+        sum.iter_mut().zip(row(sub)).for_each(|(s, v)| *s -= v);
         size -= 1.0;
-        output[oi] = sum / size;
-        li += stride;
-        oi += stride;
+        sub += 1;
+        mean(&sum, size, outs.next());
+    }
+}
+
+fn mean(sum: &[f32], size: f32, out: Option<&mut [f32]>) {
+    if let Some(out) = out {
+        out.iter_mut().zip(sum).for_each(|(o, s)| *o = s / size);
+    }
+}
+
+/// Box filter along every row of a row-major plane `cols` wide, four rows
+/// at a time so that their running sums overlap instead of waiting on each
+/// other (four, not more: more spill out of the registers).
+fn box_rows(input: &[f32], output: &mut [f32], cols: usize, window: usize) {
+    const N: usize = 4;
+    let p = Phases::new(cols, window);
+    let mut ins = input.chunks_exact(N * cols);
+    let mut outs = output.chunks_exact_mut(N * cols);
+    for (i, o) in (&mut ins).zip(&mut outs) {
+        let r: [&[f32]; N] = std::array::from_fn(|l| &i[l * cols..(l + 1) * cols]);
+        let (mut sum, mut size) = ([0f32; N], 0f32);
+        let (mut add, mut sub, mut at) = (0usize, 0usize, 0usize);
+        for _ in 0..p.lead {
+            for l in 0..N {
+                sum[l] += r[l][add];
+            }
+            size += 1.0;
+            add += 1;
+        }
+        for _ in 0..p.grow {
+            size += 1.0;
+            for l in 0..N {
+                sum[l] += r[l][add];
+                o[l * cols + at] = sum[l] / size;
+            }
+            add += 1;
+            at += 1;
+        }
+        for _ in 0..p.slide {
+            for l in 0..N {
+                sum[l] += r[l][add];
+                sum[l] -= r[l][sub];
+                o[l * cols + at] = sum[l] / size;
+            }
+            add += 1;
+            sub += 1;
+            at += 1;
+        }
+        for _ in 0..p.shrink {
+            size -= 1.0;
+            for l in 0..N {
+                sum[l] -= r[l][sub];
+                o[l * cols + at] = sum[l] / size;
+            }
+            sub += 1;
+            at += 1;
+        }
+    }
+    // The last rows, fewer than `N`, one at a time: a row is filtered as a
+    // column of `cols` values.
+    let rest = ins.remainder().chunks_exact(cols);
+    for (i, o) in rest.zip(outs.into_remainder().chunks_exact_mut(cols)) {
+        box_columns(i, o, cols, 1, window);
     }
 }
 
@@ -390,7 +477,9 @@ mod tests {
     fn box_filter_keeps_a_constant_signal() {
         let input = vec![3.0f32; 37];
         let mut out = vec![0f32; 37];
-        box_1d(&input, &mut out, 37, 1, 5);
+        box_rows(&input, &mut out, 37, 5);
+        assert!(out.iter().all(|v| (v - 3.0).abs() < 1e-6));
+        box_columns(&input, &mut out, 37, 1, 5);
         assert!(out.iter().all(|v| (v - 3.0).abs() < 1e-6));
     }
 
@@ -400,7 +489,7 @@ mod tests {
             let img = DynamicImage::ImageLuma8(image::GrayImage::from_fn(w, h, |x, y| {
                 image::Luma([((x * 7 + y * 13) % 256) as u8])
             }));
-            let (variants, _) = pdq_dihedral(&img);
+            let (variants, _) = pdq_dihedral(&grey_of(&img));
             assert_ne!(variants[0], Pdq::default(), "{w}x{h}");
         }
     }

@@ -1,11 +1,16 @@
 //! Decoding untrusted image files: format sniffing from content, size and pixel
 //! limits that bound memory, and the EXIF orientation applied to the pixels.
+//! [`decode`] gives the full picture (thumbnails, the reference PDQ);
+//! [`working`] the reduced luma plane the hashes are taken from.
 
 use std::io::Cursor;
 
 use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
 
 use crate::error::FileError;
+
+pub mod working;
+pub use working::{decode_working, Grey, Working};
 
 /// Bounds on what a single file may cost. Every decoder allocation is capped.
 #[derive(Debug, Clone, Copy)]
