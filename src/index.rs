@@ -86,11 +86,11 @@ impl Index {
                 if r.low_information || q.hashes.low_information {
                     return None;
                 }
-                let best = best_distance(q.hashes, r);
-                let distance = best.distance;
+                let distance = best_distance(q.hashes, r).distance;
                 if distance > limit {
                     return None;
                 }
+                let best = framing(q.hashes, r, distance);
                 Some(Hit {
                     index: i,
                     distance,
@@ -118,6 +118,56 @@ struct Best {
     reference_frame: Frame,
 }
 
+/// Pairings this many bits from the closest one are as good: which of them
+/// is closest is noise, so the one keeping most of both pictures explains
+/// the match (a copy with a bottom banner meets its original best without
+/// its bottom edge, but without a margin all round may come out a bit closer).
+pub const FRAMING_SLACK: u32 = 2;
+
+/// The pairing that explains a match at `distance` (the smallest): among
+/// those within [`FRAMING_SLACK`] of it, the one whose frames keep the most
+/// area, then the closest.
+fn framing(q: &Hashes, r: &Reference, distance: u32) -> Best {
+    let mut best: Option<(f32, Best)> = None;
+    visit_pairings(q, r, |b| {
+        if b.distance > distance + FRAMING_SLACK {
+            return;
+        }
+        let kept = b.query_frame.area() * b.reference_frame.area();
+        let better = match &best {
+            None => true,
+            Some((k, cur)) => kept > *k || (kept == *k && b.distance < cur.distance),
+        };
+        if better {
+            best = Some((kept, b));
+        }
+    });
+    let mut b = best.map(|(_, b)| b).unwrap_or_else(|| best_distance(q, r));
+    b.distance = distance;
+    b
+}
+
+/// Calls `f` with every pairing of a rotation/flip of the query (whole or
+/// sub-frame) with the reference (whole or sub-frame), whole ones first.
+fn visit_pairings(q: &Hashes, r: &Reference, mut f: impl FnMut(Best)) {
+    let query_frames = std::iter::once((Frame::Whole, &q.pdq_variants))
+        .chain(q.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)));
+    for (qf, variants) in query_frames {
+        for (v, d) in variants.iter().zip(Dihedral::ALL) {
+            let ref_frames = std::iter::once((Frame::Whole, &r.pdq))
+                .chain(r.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)));
+            for (rf, h) in ref_frames {
+                f(Best {
+                    distance: v.distance(h),
+                    transform: d,
+                    query_frame: qf,
+                    reference_frame: rf,
+                });
+            }
+        }
+    }
+}
+
 /// Smallest PDQ distance between any rotation/flip of the query (whole or
 /// sub-frame) and the reference (whole or sub-frame), with where it was met.
 /// Ties keep the earliest pairing, so whole-to-whole wins when equal.
@@ -128,24 +178,10 @@ fn best_distance(q: &Hashes, r: &Reference) -> Best {
         query_frame: Frame::Whole,
         reference_frame: Frame::Whole,
     };
-    let query_frames = std::iter::once((Frame::Whole, &q.pdq_variants))
-        .chain(q.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)));
-    for (qf, variants) in query_frames {
-        for (v, d) in variants.iter().zip(Dihedral::ALL) {
-            let ref_frames = std::iter::once((Frame::Whole, &r.pdq))
-                .chain(r.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)));
-            for (rf, h) in ref_frames {
-                let dist = v.distance(h);
-                if dist < best.distance {
-                    best = Best {
-                        distance: dist,
-                        transform: d,
-                        query_frame: qf,
-                        reference_frame: rf,
-                    };
-                }
-            }
+    visit_pairings(q, r, |b| {
+        if b.distance < best.distance {
+            best = b;
         }
-    }
+    });
     best
 }
