@@ -4,6 +4,13 @@
 
 mod cli;
 
+// Hashing allocates a few large planes per file; mimalloc reuses them instead
+// of returning them to the system and faulting them in again for the next
+// file (about a fifth of the CPU time on small pictures with the system
+// allocator).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     std::process::exit(cli::main());
 }

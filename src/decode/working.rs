@@ -19,7 +19,7 @@ pub type Grey = ImageBuffer<Luma<f32>, Vec<f32>>;
 /// Long side the working picture is binned down towards (it stays at least
 /// this long, so it is between this and twice this unless smaller already).
 /// At this size PDQ lands within 4 bits of the full-resolution hash on the
-/// test photos, pHash within 2 (`examples/drift.rs`); at 1024, 12 and 2.
+/// test photos (`examples/drift.rs`); at 1024, within 12.
 pub const WORK_SIDE: u32 = 1536;
 
 /// The working picture of one file.

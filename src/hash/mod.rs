@@ -112,16 +112,19 @@ pub struct Hashes {
     pub low_information: bool,
 }
 
-/// Long side of the plane the sub-frames, pHash and the two-tone share are
-/// taken from (binned from the working picture).
-pub const CROP_SIDE: u32 = 512;
+/// Long side of the plane pHash and the two-tone share are taken from
+/// (binned from the working picture; pHash shrinks it to 16×16 anyway).
+pub const SMALL_SIDE: u32 = 128;
 
 /// Hashes a working picture (see [`crate::decode::working`]): PDQ of the
-/// whole at its resolution, the rest from a plane binned to [`CROP_SIDE`].
+/// whole and of its sub-frames from the one filtered plane, pHash and the
+/// two-tone share from a plane binned to [`SMALL_SIDE`].
 pub fn hash_image(grey: &Grey) -> Hashes {
-    let (variants, quality) = pdq::pdq_dihedral(grey);
+    let blurred = pdq::Blurred::new(grey);
     let (w, h) = grey.dimensions();
-    let small = bin(grey.as_raw(), w, h, factor(w, h, CROP_SIDE));
+    let (dct, quality) = blurred.dct(0, 0, w, h);
+    let variants = pdq::dihedral_from_dct(&dct);
+    let small = bin(grey.as_raw(), w, h, factor(w, h, SMALL_SIDE));
     let bytes = grey_bytes(&small);
     let phash = phash64(&bytes);
     Hashes {
@@ -129,18 +132,17 @@ pub fn hash_image(grey: &Grey) -> Hashes {
         pdq_variants: variants,
         pdq_quality: quality,
         phash,
-        crops: crop_hashes(&small),
+        crops: crop_hashes(&blurred, w, h),
         low_information: is_low_information(&variants[0], quality, phash)
             || two_tone_share(&bytes) >= TWO_TONE_SHARE,
     }
 }
 
-/// PDQ of each standard sub-frame of a plane, sampled from the plane
-/// filtered once (the sub-frames are large enough that the filter windows a
-/// crop of that size would get are the whole plane's).
-pub fn crop_hashes(grey: &Grey) -> Vec<[Pdq; 8]> {
-    let blurred = pdq::Blurred::new(grey);
-    let (w, h) = (grey.width() as f32, grey.height() as f32);
+/// PDQ of each standard sub-frame of a `w`×`h` plane, sampled from the
+/// plane as filtered for the whole (the sub-frames are large enough that the
+/// filter windows a crop of that size would get are nearly the whole's).
+pub fn crop_hashes(blurred: &pdq::Blurred, w: u32, h: u32) -> Vec<[Pdq; 8]> {
+    let (w, h) = (w as f32, h as f32);
     CROPS
         .iter()
         .map(|(_, [l, t, r, b])| {

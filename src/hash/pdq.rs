@@ -394,28 +394,36 @@ fn dct_matrix() -> &'static [[f32; 64]; 16] {
 // Index loops mirror the reference's formulation.
 #[allow(clippy::needless_range_loop)]
 fn dct_64_to_16(a: &[[f32; 64]; 64]) -> Dct16 {
+    // D · A · Dᵀ. Each sum runs over k in increasing order, as in the
+    // reference; the loops are ordered so the innermost one runs along
+    // contiguous rows and vectorises.
     let d = dct_matrix();
     let mut t = [[0f32; 64]; 16];
-    for i in 0..16 {
-        for j in 0..64 {
-            let mut s = 0f32;
-            for k in 0..64 {
-                s += d[i][k] * a[k][j];
+    for (ti, di) in t.iter_mut().zip(d.iter()) {
+        for (dik, ak) in di.iter().zip(a.iter()) {
+            for (tij, akj) in ti.iter_mut().zip(ak.iter()) {
+                *tij += dik * akj;
             }
-            t[i][j] = s;
         }
     }
+    let dt = dct_matrix_transposed();
     let mut b = [[0f32; 16]; 16];
-    for i in 0..16 {
-        for j in 0..16 {
-            let mut s = 0f32;
-            for k in 0..64 {
-                s += t[i][k] * d[j][k];
+    for (bi, ti) in b.iter_mut().zip(t.iter()) {
+        for (tik, dtk) in ti.iter().zip(dt.iter()) {
+            for (bij, dkj) in bi.iter_mut().zip(dtk.iter()) {
+                *bij += tik * dkj;
             }
-            b[i][j] = s;
         }
     }
     b
+}
+
+fn dct_matrix_transposed() -> &'static [[f32; 16]; 64] {
+    static M: OnceLock<[[f32; 16]; 64]> = OnceLock::new();
+    M.get_or_init(|| {
+        let d = dct_matrix();
+        std::array::from_fn(|k| std::array::from_fn(|j| d[j][k]))
+    })
 }
 
 /// Coefficient index `i` is frequency `i + 1`: reversing an axis negates the
@@ -443,9 +451,10 @@ fn transform_dct(b: &Dct16, d: Dihedral) -> Dct16 {
 // Index loops mirror the reference's formulation.
 #[allow(clippy::needless_range_loop)]
 fn bits_from_dct(b: &Dct16) -> Pdq {
-    let mut sorted: Vec<f32> = b.iter().flatten().copied().collect();
-    sorted.sort_by(f32::total_cmp);
-    let median = sorted[127];
+    let mut values: Vec<f32> = b.iter().flatten().copied().collect();
+    // The 128th smallest, as a full sort would put at index 127.
+    let (_, median, _) = values.select_nth_unstable_by(127, f32::total_cmp);
+    let median = *median;
     let mut h = Pdq::default();
     for i in 0..16 {
         for j in 0..16 {
