@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use image::DynamicImage;
-use provcheck::analyze::{analyze_bytes, Analysis};
+use provcheck::analyze::analyze_bytes;
 use provcheck::corpus::Reference;
 use provcheck::decode::Limits;
 use provcheck::index::{Index, Query};
@@ -91,22 +91,6 @@ fn transforms(img: &DynamicImage) -> Vec<(&'static str, Vec<u8>)> {
     ]
 }
 
-fn reference(i: usize, a: &Analysis) -> Reference {
-    Reference {
-        file_id: i as i64,
-        path: a.path.clone(),
-        sha256: a.sha256.clone(),
-        format: a.format.clone(),
-        width: a.width,
-        height: a.height,
-        pdq: a.hashes.pdq,
-        pdq_quality: a.hashes.pdq_quality,
-        phash: a.hashes.phash,
-        crops: a.hashes.crops.iter().map(|c| c[0]).collect(),
-        low_information: a.hashes.low_information,
-    }
-}
-
 fn main() {
     let dir = PathBuf::from(std::env::args().nth(1).expect("folder of photos"));
     let limits = Limits::default();
@@ -131,7 +115,7 @@ fn main() {
     let refs: Vec<Reference> = analyses
         .iter()
         .enumerate()
-        .map(|(i, a)| reference(i, a))
+        .map(|(i, a)| Reference::from_analysis(i as i64, a))
         .collect();
     let index = Index::new(refs);
     let everything = MatchRule {

@@ -118,6 +118,12 @@ struct Best {
     reference_frame: Frame,
 }
 
+/// The search distance between a query and one reference: the smallest
+/// PDQ distance over the query's rotations/flips and both sides' sub-frames.
+pub fn distance(q: &Hashes, r: &Reference) -> u32 {
+    best_distance(q, r).distance
+}
+
 /// Pairings this many bits from the closest one are as good: which of them
 /// is closest is noise, so the one keeping most of both pictures explains
 /// the match (a copy with a bottom banner meets its original best without

@@ -17,6 +17,7 @@ pub mod check;
 pub mod context;
 pub mod corpus;
 pub mod date;
+pub mod eval;
 pub mod index;
 pub mod matching;
 pub mod query;

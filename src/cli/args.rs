@@ -101,6 +101,22 @@ pub enum Command {
         #[command(flatten)]
         corpus: CorpusDir,
     },
+    /// Measure matching robustness: transformed copies of the originals
+    /// queried against them (recall at rank 1, false matches, distances).
+    Eval {
+        /// Folder of original pictures (the temporary corpus).
+        #[arg(long)]
+        originals: PathBuf,
+        /// Folder of unrelated pictures added to the corpus and queried.
+        #[arg(long)]
+        distractors: Option<PathBuf>,
+        /// Seed of the random crop offsets and marks.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Match threshold (default: the matching rule's `similar` limit).
+        #[arg(long)]
+        threshold: Option<u32>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -12,8 +12,8 @@ use provcheck::decode::Limits;
 use provcheck::matching::MatchRule;
 use provcheck::query::{Matcher, QueryOptions};
 use provcheck::report::{
-    render, BuildSummary, CheckReport, ExportReport, Format, HashReport, ListReport, QueryReport,
-    Report, StatsReport, Style,
+    render, BuildSummary, CheckReport, EvalReport, ExportReport, Format, HashReport, ListReport,
+    QueryReport, Report, StatsReport, Style,
 };
 use provcheck::statement::Statement;
 
@@ -39,6 +39,28 @@ pub fn run(cli: &Cli) -> Result<i32> {
             corpus,
         } => ctx.query(images, *top, *max_distance, corpus),
         Command::Check { statement, corpus } => ctx.check(statement, corpus),
+        Command::Eval {
+            originals,
+            distractors,
+            seed,
+            threshold,
+        } => {
+            let opts = provcheck::eval::Options {
+                seed: *seed,
+                threshold: threshold.unwrap_or(provcheck::matching::MatchRule::default().similar),
+                limits: ctx.limits,
+            };
+            let eval = provcheck::eval::run(originals, distractors.as_deref(), &opts);
+            ctx.print(&EvalReport {
+                eval: &eval,
+                style: ctx.paths.clone(),
+            })?;
+            Ok(if eval.failures.is_empty() {
+                EXIT_CLEAN
+            } else {
+                EXIT_ERROR
+            })
+        }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "provcheck", &mut std::io::stdout());

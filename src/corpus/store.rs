@@ -31,6 +31,25 @@ pub struct Reference {
     pub low_information: bool,
 }
 
+impl Reference {
+    /// The reference a freshly analysed file would be once stored.
+    pub fn from_analysis(file_id: i64, a: &crate::analyze::Analysis) -> Reference {
+        Reference {
+            file_id,
+            path: a.path.clone(),
+            sha256: a.sha256.clone(),
+            format: a.format.clone(),
+            width: a.width,
+            height: a.height,
+            pdq: a.hashes.pdq,
+            pdq_quality: a.hashes.pdq_quality,
+            phash: a.hashes.phash,
+            crops: a.hashes.crops.iter().map(|c| c[0]).collect(),
+            low_information: a.hashes.low_information,
+        }
+    }
+}
+
 /// One line of `corpus list`.
 #[derive(Debug, Clone, Serialize)]
 pub struct FileEntry {

@@ -4,6 +4,7 @@
 
 mod check;
 mod corpus;
+mod eval;
 mod hash;
 mod html;
 mod query;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 pub use check::CheckReport;
 pub use corpus::{BuildSummary, ExportReport, ListReport, StatsReport};
+pub use eval::EvalReport;
 pub use hash::HashReport;
 pub use html::Previews;
 pub use query::QueryReport;

@@ -2,6 +2,7 @@ mod check;
 mod cli;
 mod corpus;
 mod errors;
+mod eval;
 mod extended;
 mod hash;
 mod hostile;

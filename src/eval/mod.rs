@@ -1,0 +1,277 @@
+//! The robustness benchmark behind `provcheck eval`: hashes a folder of
+//! originals (plus distractors) into an in-memory corpus, makes every
+//! transformed copy of each original, queries them, and measures for each
+//! transform and matching method the recall at rank 1 and the false matches,
+//! with the distance distributions the thresholds are read from.
+
+pub mod transforms;
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::analyze::{analyze_bytes, analyze_file, Analysis};
+use crate::corpus::Reference;
+use crate::decode::Limits;
+use crate::error::FileError;
+use crate::hash::Hashes;
+use crate::index;
+
+pub use transforms::Transform;
+
+/// The matching methods compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// PDQ of the whole picture as it is (what most peers do).
+    Pdq,
+    /// PDQ against the eight rotations/flips of the query.
+    PdqDihedral,
+    /// provcheck's default: rotations/flips and sub-frames of both sides.
+    Provcheck,
+}
+
+impl Method {
+    pub const ALL: [Method; 3] = [Method::Pdq, Method::PdqDihedral, Method::Provcheck];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Pdq => "pdq",
+            Method::PdqDihedral => "pdq-dihedral",
+            Method::Provcheck => "provcheck",
+        }
+    }
+
+    /// Distance between a query and a reference by this method; `None` when
+    /// either side is low-information (never matched on distance alone).
+    pub fn distance(self, q: &Hashes, r: &Reference) -> Option<u32> {
+        if q.low_information || r.low_information {
+            return None;
+        }
+        Some(match self {
+            Method::Pdq => q.pdq.distance(&r.pdq),
+            Method::PdqDihedral => q
+                .pdq_variants
+                .iter()
+                .map(|v| v.distance(&r.pdq))
+                .min()
+                .unwrap_or(u32::MAX),
+            Method::Provcheck => index::distance(q, r),
+        })
+    }
+}
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub seed: u64,
+    /// Distance at or below which a pair counts as a match.
+    pub threshold: u32,
+    pub limits: Limits,
+}
+
+/// Recall of one transform.
+#[derive(Debug, Clone)]
+pub struct Row {
+    pub family: &'static str,
+    pub transform: String,
+    /// Copies made and hashed (originals whose copy failed are left out).
+    pub queries: usize,
+    /// Share of copies whose closest reference is their original, within
+    /// the threshold, per method (in [`Method::ALL`] order).
+    pub recall: Vec<f64>,
+    /// Copies that matched some other reference within the threshold.
+    pub false_matches: Vec<usize>,
+}
+
+/// Distances of one method over every query.
+#[derive(Debug, Clone, Default)]
+pub struct Distances {
+    /// Each copy to its own original.
+    pub matching: Vec<u32>,
+    /// Each query to the closest reference that is not its source.
+    pub non_matching: Vec<u32>,
+}
+
+impl Distances {
+    /// The largest threshold whose false-match rate on this data is at most
+    /// `rate`: `None` when there are too few non-matching queries to tell.
+    pub fn threshold_for(&self, rate: f64) -> Option<u32> {
+        let n = self.non_matching.len();
+        if n == 0 || (n as f64) * rate < 1.0 {
+            return None;
+        }
+        let mut v = self.non_matching.clone();
+        v.sort_unstable();
+        let allowed = ((n as f64) * rate).floor() as usize;
+        Some(v[allowed].saturating_sub(1))
+    }
+}
+
+/// The whole result.
+#[derive(Debug)]
+pub struct Evaluation {
+    pub originals: usize,
+    pub distractors: usize,
+    pub threshold: u32,
+    pub rows: Vec<Row>,
+    /// Per method, in [`Method::ALL`] order.
+    pub distances: Vec<Distances>,
+    /// Distractor queries that matched some reference, per method.
+    pub distractor_false_matches: Vec<usize>,
+    /// Files that could not be read or decoded, with the reason.
+    pub failures: Vec<(PathBuf, FileError)>,
+    /// Originals left out as copies of another original: (left out, kept).
+    pub duplicates: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Evaluation {
+    /// False matches over all non-matching queries, per method.
+    pub fn false_match_rate(&self, m: usize) -> f64 {
+        let fm: usize = self.rows.iter().map(|r| r.false_matches[m]).sum::<usize>()
+            + self.distractor_false_matches[m];
+        fm as f64 / self.distances[m].non_matching.len().max(1) as f64
+    }
+}
+
+fn images(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.into_path())
+        .collect();
+    v.sort();
+    v
+}
+
+/// Runs the benchmark.
+pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Evaluation {
+    let mut failures = Vec::new();
+    let mut load = |dir: &Path| -> Vec<(Analysis, image::DynamicImage)> {
+        let loaded: Vec<_> = images(dir)
+            .par_iter()
+            .map(|p| {
+                let a = analyze_file(p, &opts.limits)?;
+                let img = crate::decode::decode(&std::fs::read(p)?, &opts.limits)?.image;
+                Ok::<_, FileError>((a, img))
+            })
+            .zip(images(dir))
+            .collect();
+        let mut ok = Vec::new();
+        for (r, p) in loaded {
+            match r {
+                Ok(x) => ok.push(x),
+                Err(e) => failures.push((p, e)),
+            }
+        }
+        ok
+    };
+    let (originals, duplicates) = distinct(load(originals), opts.threshold);
+    let distractors = distractors.map(&mut load).unwrap_or_default();
+    let corpus: Vec<Reference> = originals
+        .iter()
+        .chain(distractors.iter())
+        .enumerate()
+        .map(|(i, (a, _))| Reference::from_analysis(i as i64, a))
+        .collect();
+    let methods = Method::ALL.len();
+    let mut distances = vec![Distances::default(); methods];
+    let mut rows = Vec::new();
+    for (family, t) in transforms::all() {
+        let copies: Vec<(usize, Hashes)> = originals
+            .par_iter()
+            .enumerate()
+            .filter_map(|(i, (_, img))| {
+                let bytes = t.apply(img, opts.seed ^ (i as u64).wrapping_mul(0x9e37_79b9));
+                analyze_bytes(&bytes, &opts.limits)
+                    .ok()
+                    .map(|a| (i, a.hashes))
+            })
+            .collect();
+        let mut recall = vec![0usize; methods];
+        let mut false_matches = vec![0usize; methods];
+        for (own, q) in &copies {
+            for (m, method) in Method::ALL.iter().enumerate() {
+                let d: Vec<Option<u32>> = corpus.iter().map(|r| method.distance(q, r)).collect();
+                let mine = d[*own];
+                let other = d
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| j != own)
+                    .filter_map(|(_, x)| *x)
+                    .min();
+                if let Some(x) = mine {
+                    distances[m].matching.push(x);
+                }
+                if let Some(o) = other {
+                    distances[m].non_matching.push(o);
+                    false_matches[m] += usize::from(o <= opts.threshold);
+                }
+                let hit =
+                    matches!(mine, Some(x) if x <= opts.threshold && other.is_none_or(|o| x <= o));
+                recall[m] += usize::from(hit);
+            }
+        }
+        let n = copies.len();
+        rows.push(Row {
+            family,
+            transform: t.name(),
+            queries: n,
+            recall: recall.iter().map(|&h| h as f64 / n.max(1) as f64).collect(),
+            false_matches,
+        });
+    }
+    let mut distractor_false_matches = vec![0usize; methods];
+    for (k, (d, _)) in distractors.iter().enumerate() {
+        let own = originals.len() + k;
+        for (m, method) in Method::ALL.iter().enumerate() {
+            let other = corpus
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != own)
+                .filter_map(|(_, r)| method.distance(&d.hashes, r))
+                .min();
+            if let Some(o) = other {
+                distances[m].non_matching.push(o);
+                distractor_false_matches[m] += usize::from(o <= opts.threshold);
+            }
+        }
+    }
+    Evaluation {
+        originals: originals.len(),
+        distractors: distractors.len(),
+        threshold: opts.threshold,
+        rows,
+        distances,
+        distractor_false_matches,
+        failures,
+        duplicates,
+    }
+}
+
+type Loaded = (Analysis, image::DynamicImage);
+
+/// Keeps one original per picture: an original within `threshold` of one
+/// kept before it (the same photo at another size or orientation, say) is
+/// set aside with the one it duplicates, as it is no unrelated reference.
+fn distinct(loaded: Vec<Loaded>, threshold: u32) -> (Vec<Loaded>, Vec<(PathBuf, PathBuf)>) {
+    let mut kept: Vec<Loaded> = Vec::new();
+    let mut refs: Vec<Reference> = Vec::new();
+    let mut duplicates = Vec::new();
+    for (a, img) in loaded {
+        let twin = refs.iter().find(|r| {
+            r.sha256 == a.sha256
+                || Method::Provcheck
+                    .distance(&a.hashes, r)
+                    .is_some_and(|d| d <= threshold)
+        });
+        match twin {
+            Some(r) => duplicates.push((a.path.clone(), r.path.clone())),
+            None => {
+                refs.push(Reference::from_analysis(refs.len() as i64, &a));
+                kept.push((a, img));
+            }
+        }
+    }
+    (kept, duplicates)
+}

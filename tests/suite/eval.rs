@@ -1,0 +1,92 @@
+//! `provcheck eval` on a CI-sized set (five bundled photos as originals,
+//! three as distractors): every transform family is measured, and the
+//! default matcher keeps the recall floors it reaches today, so a regression
+//! fails the suite.
+
+use serde_json::Value;
+
+use super::util::{provcheck, references};
+
+const ORIGINALS: [&str; 5] = [
+    "chelsea.jpg",
+    "dune.jpg",
+    "gps_dscn0010.jpg",
+    "rocket.jpg",
+    "storm.jpg",
+];
+const DISTRACTORS: [&str; 3] = ["coffee.jpg", "garden.jpg", "wood.jpg"];
+
+fn recall(method: &Value, family: &str) -> f64 {
+    let rows: Vec<&Value> = method["recall_at_1"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["family"] == family)
+        .collect();
+    assert!(!rows.is_empty(), "no {family} rows");
+    rows.iter()
+        .map(|r| r["recall"].as_f64().unwrap())
+        .sum::<f64>()
+        / rows.len() as f64
+}
+
+#[test]
+fn eval_measures_every_family_and_keeps_the_recall_floors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (orig, dist) = (dir.path().join("originals"), dir.path().join("distractors"));
+    for (folder, names) in [(&orig, &ORIGINALS[..]), (&dist, &DISTRACTORS[..])] {
+        std::fs::create_dir(folder).unwrap();
+        for n in names {
+            std::fs::copy(references().join(n), folder.join(n)).unwrap();
+        }
+    }
+    let out = provcheck(dir.path(), &dir.path().join("unused.db"))
+        .args([
+            "--format",
+            "json",
+            "eval",
+            "--originals",
+            "originals",
+            "--distractors",
+            "distractors",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &v[0];
+    assert_eq!(e["originals"], 5);
+    assert_eq!(e["distractors"], 3);
+    let methods = e["methods"].as_array().unwrap();
+    let by = |name: &str| methods.iter().find(|m| m["method"] == name).unwrap();
+    let (pdq, ours) = (by("pdq"), by("provcheck"));
+    for row in ours["recall_at_1"].as_array().unwrap() {
+        assert_eq!(row["copies"], 5, "{row}");
+    }
+    // Floors the default matcher holds on this set (see the README's table).
+    let floors = [
+        ("re-encode", 1.0),
+        ("resize", 1.0),
+        ("mirror", 1.0),
+        ("rotate", 1.0),
+        ("colour", 1.0),
+        ("blur-noise", 1.0),
+        ("overlay", 0.85),
+        ("crop", 0.6),
+        ("tilt", 0.4),
+        ("combined", 0.4),
+    ];
+    for (family, floor) in floors {
+        let r = recall(ours, family);
+        assert!(r >= floor, "{family}: recall {r} below {floor}");
+    }
+    // Rotations and mirrors are what plain PDQ misses and the matcher finds.
+    assert!(recall(pdq, "rotate") < recall(ours, "rotate"));
+    assert!(recall(pdq, "mirror") < recall(ours, "mirror"));
+    assert_eq!(ours["false_match_rate"].as_f64().unwrap(), 0.0);
+}
