@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::analyze::{analyze_bytes, analyze_file, Analysis};
+use crate::analyze::{analyze_bytes, read_bounded, Analysis};
 use crate::corpus::Reference;
 use crate::decode::Limits;
 use crate::error::FileError;
@@ -148,17 +148,21 @@ fn images(dir: &Path) -> Vec<PathBuf> {
 pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Evaluation {
     let mut failures = Vec::new();
     let mut load = |dir: &Path| -> Vec<(Analysis, image::DynamicImage)> {
-        let loaded: Vec<_> = images(dir)
+        let paths = images(dir);
+        let loaded: Vec<_> = paths
             .par_iter()
             .map(|p| {
-                let a = analyze_file(p, &opts.limits)?;
-                let img = crate::decode::decode(&std::fs::read(p)?, &opts.limits)?.image;
+                // Read once: the analysis hashes the bytes, the transforms
+                // start from the full decode.
+                let bytes = read_bounded(p, opts.limits.max_file_bytes)?;
+                let mut a = analyze_bytes(&bytes, &opts.limits)?;
+                a.path = p.clone();
+                let img = crate::decode::decode(&bytes, &opts.limits)?.image;
                 Ok::<_, FileError>((a, img))
             })
-            .zip(images(dir))
             .collect();
         let mut ok = Vec::new();
-        for (r, p) in loaded {
+        for (r, p) in loaded.into_iter().zip(paths) {
             match r {
                 Ok(x) => ok.push(x),
                 Err(e) => failures.push((p, e)),
