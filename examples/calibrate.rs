@@ -9,7 +9,7 @@ use image::DynamicImage;
 use provcheck::analyze::analyze_bytes;
 use provcheck::corpus::Reference;
 use provcheck::decode::Limits;
-use provcheck::index::{Index, Query};
+use provcheck::index::Index;
 use provcheck::matching::MatchRule;
 
 fn group(p: &Path) -> String {
@@ -117,7 +117,7 @@ fn main() {
         .enumerate()
         .map(|(i, a)| Reference::from_analysis(i as i64, a))
         .collect();
-    let index = Index::new(refs);
+    let index = Index::from_references(&refs);
     let everything = MatchRule {
         near_duplicate: 256,
         similar: 256,
@@ -126,17 +126,14 @@ fn main() {
     let mut negatives = Vec::new();
     let mut worst: Vec<(u32, String, String)> = Vec::new();
     for a in &analyses {
-        let hits = index.search(
-            &Query {
-                hashes: &a.hashes,
-                sha256: &a.sha256,
-            },
-            &everything,
-            usize::MAX,
-            256,
-        );
+        let identical: Vec<i64> = refs
+            .iter()
+            .filter(|r| r.sha256 == a.sha256)
+            .map(|r| r.file_id)
+            .collect();
+        let hits = index.search(&a.hashes, &identical, &everything, usize::MAX, 256);
         for h in hits {
-            let r = index.reference(h.index);
+            let r = &refs[h.index];
             if group(&r.path) != group(&a.path) {
                 negatives.push(h.distance);
                 worst.push((
@@ -186,15 +183,7 @@ fn main() {
         let img = image::open(&a.path).unwrap();
         for (k, (_, bytes)) in transforms(&img).into_iter().enumerate() {
             let q = analyze_bytes(&bytes, &limits).unwrap();
-            let hits = index.search(
-                &Query {
-                    hashes: &q.hashes,
-                    sha256: &q.sha256,
-                },
-                &everything,
-                usize::MAX,
-                256,
-            );
+            let hits = index.search(&q.hashes, &[], &everything, usize::MAX, 256);
             let d = hits
                 .iter()
                 .find(|h| h.index == i)

@@ -13,7 +13,7 @@ use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
 use crate::hash::{Dihedral, Frame};
-use crate::index::{Index, Query};
+use crate::index::Index;
 use crate::matching::{MatchClass, MatchRule};
 
 /// A reference matched by a query image.
@@ -74,7 +74,7 @@ pub struct Matcher<'c> {
 impl<'c> Matcher<'c> {
     pub fn new(corpus: &'c Corpus, rule: MatchRule) -> Result<Matcher<'c>> {
         Ok(Matcher {
-            index: Index::new(corpus.references()?),
+            index: Index::load(corpus)?,
             corpus,
             rule,
         })
@@ -86,40 +86,45 @@ impl<'c> Matcher<'c> {
 
     /// The matches of an analysed image, closest first.
     pub fn find(&self, a: &Analysis, opts: &QueryOptions) -> Result<Vec<Match>> {
-        let q = Query {
-            hashes: &a.hashes,
-            sha256: &a.sha256,
-        };
-        let hits = self
-            .index
-            .search(&q, &self.rule, opts.top, opts.max_distance);
-        hits.into_iter()
-            .map(|h| {
-                let r = self.index.reference(h.index);
-                let contexts = self.corpus.contexts(r.file_id)?;
-                Ok(Match {
-                    path: r.path.clone(),
-                    distance: h.distance,
-                    similarity: h.similarity,
-                    chance: if h.class == MatchClass::Identical {
-                        0.0
-                    } else {
-                        crate::matching::chance_of_unrelated(h.distance)
-                    },
-                    class: h.class,
-                    transform: h.transform,
-                    query_frame: h.query_frame,
-                    reference_frame: h.reference_frame,
-                    phash_distance: h.phash_distance,
-                    sha256: r.sha256.clone(),
-                    width: r.width,
-                    height: r.height,
-                    context: contexts.first().cloned(),
-                    contexts,
-                    exif: self.corpus.exif(r.file_id)?,
-                })
-            })
-            .collect()
+        let identical = self.corpus.files_with_sha256(&a.sha256)?;
+        let hits = self.index.search(
+            &a.hashes,
+            &identical,
+            &self.rule,
+            opts.top,
+            opts.max_distance,
+        );
+        let mut out = Vec::with_capacity(hits.len());
+        for h in hits {
+            // A file removed by another process since the index was read
+            // is no longer a match.
+            let Some(r) = self.corpus.reference(h.file_id)? else {
+                continue;
+            };
+            let contexts = self.corpus.contexts(r.file_id)?;
+            out.push(Match {
+                path: r.path.clone(),
+                distance: h.distance,
+                similarity: h.similarity,
+                chance: if h.class == MatchClass::Identical {
+                    0.0
+                } else {
+                    crate::matching::chance_of_unrelated(h.distance)
+                },
+                class: h.class,
+                transform: h.transform,
+                query_frame: h.query_frame,
+                reference_frame: h.reference_frame,
+                phash_distance: (r.phash ^ a.hashes.phash).count_ones(),
+                sha256: r.sha256.clone(),
+                width: r.width,
+                height: r.height,
+                context: contexts.first().cloned(),
+                contexts,
+                exif: self.corpus.exif(r.file_id)?,
+            });
+        }
+        Ok(out)
     }
 
     /// Analyses the files in parallel, then looks each up.

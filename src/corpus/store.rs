@@ -94,6 +94,33 @@ pub(crate) struct Cached {
     pub current: bool,
 }
 
+/// The columns [`reference_row`] reads.
+const REFERENCE_SELECT: &str = "SELECT f.id, f.path, f.sha256, f.format, f.width, f.height,
+        p.hash, p.quality, p.low_information, h.hash, c.hash
+     FROM files f
+     JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
+     LEFT JOIN hashes h ON h.file_id = f.id AND h.algorithm = 'phash64'
+     LEFT JOIN hashes c ON c.file_id = f.id AND c.algorithm = 'pdq-crops'";
+
+fn reference_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Reference> {
+    let pdq: Vec<u8> = r.get(6)?;
+    let ph: Vec<u8> = r.get::<_, Option<Vec<u8>>>(9)?.unwrap_or_default();
+    let crops: Vec<u8> = r.get::<_, Option<Vec<u8>>>(10)?.unwrap_or_default();
+    Ok(Reference {
+        file_id: r.get(0)?,
+        path: PathBuf::from(r.get::<_, String>(1)?),
+        sha256: r.get(2)?,
+        format: r.get(3)?,
+        width: r.get(4)?,
+        height: r.get(5)?,
+        pdq: Pdq::from_bytes(&pdq).unwrap_or_default(),
+        pdq_quality: r.get::<_, Option<u8>>(7)?.unwrap_or(0),
+        low_information: r.get(8)?,
+        phash: ph.try_into().map(u64::from_be_bytes).unwrap_or_default(),
+        crops: crops.chunks(32).filter_map(Pdq::from_bytes).collect(),
+    })
+}
+
 /// Hash rows a fully hashed file has (pdq, phash64, pdq-crops).
 const HASH_ROWS: i64 = 3;
 
@@ -133,35 +160,64 @@ impl Corpus {
             .optional()?)
     }
 
+    /// Every reference with its hashes, in file order.
     pub fn references(&self) -> Result<Vec<Reference>> {
-        let mut stmt = self.conn.prepare(
-            "SELECT f.id, f.path, f.sha256, f.format, f.width, f.height,
-                    p.hash, p.quality, p.low_information, h.hash, c.hash
-             FROM files f
-             JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
-             LEFT JOIN hashes h ON h.file_id = f.id AND h.algorithm = 'phash64'
-             LEFT JOIN hashes c ON c.file_id = f.id AND c.algorithm = 'pdq-crops'
-             ORDER BY f.id",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            let pdq: Vec<u8> = r.get(6)?;
-            let ph: Vec<u8> = r.get::<_, Option<Vec<u8>>>(9)?.unwrap_or_default();
-            let crops: Vec<u8> = r.get::<_, Option<Vec<u8>>>(10)?.unwrap_or_default();
-            Ok(Reference {
-                file_id: r.get(0)?,
-                path: PathBuf::from(r.get::<_, String>(1)?),
-                sha256: r.get(2)?,
-                format: r.get(3)?,
-                width: r.get(4)?,
-                height: r.get(5)?,
-                pdq: Pdq::from_bytes(&pdq).unwrap_or_default(),
-                pdq_quality: r.get::<_, Option<u8>>(7)?.unwrap_or(0),
-                low_information: r.get(8)?,
-                phash: ph.try_into().map(u64::from_be_bytes).unwrap_or_default(),
-                crops: crops.chunks(32).filter_map(Pdq::from_bytes).collect(),
-            })
-        })?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{REFERENCE_SELECT} ORDER BY f.id"))?;
+        let rows = stmt.query_map([], reference_row)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// One reference by file id.
+    pub fn reference(&self, file_id: i64) -> Result<Option<Reference>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{REFERENCE_SELECT} WHERE f.id = ?1"))?;
+        Ok(stmt.query_row([file_id], reference_row).optional()?)
+    }
+
+    /// Files whose bytes have this SHA-256.
+    pub fn files_with_sha256(&self, sha256: &str) -> Result<Vec<i64>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT id FROM files WHERE sha256 = ?1 ORDER BY id")?;
+        let ids = stmt.query_map([sha256], |r| r.get(0))?;
+        Ok(ids.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Streams what the search index needs of every reference, in file id
+    /// order: id, PDQ, sub-frame PDQs and the low-information flag. Reads
+    /// the hash rows in storage order (no join, no index lookups) and sorts
+    /// in memory, so a million references load in well under a second.
+    pub fn for_each_search_hash(&self, mut f: impl FnMut(i64, Pdq, &[Pdq], bool)) -> Result<()> {
+        let mut stmt = self.conn.prepare(
+            "SELECT file_id, algorithm = 'pdq', hash, low_information FROM hashes
+             WHERE algorithm IN ('pdq', 'pdq-crops')",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut whole: Vec<(i64, Pdq, bool)> = Vec::new();
+        let mut crops: Vec<(i64, Vec<Pdq>)> = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: i64 = r.get(0)?;
+            let blob = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
+            if r.get(1)? {
+                whole.push((id, Pdq::from_bytes(blob).unwrap_or_default(), r.get(3)?));
+            } else {
+                crops.push((id, blob.chunks(32).filter_map(Pdq::from_bytes).collect()));
+            }
+        }
+        whole.sort_unstable_by_key(|w| w.0);
+        crops.sort_unstable_by_key(|c| c.0);
+        let mut crops = crops.into_iter().peekable();
+        for (id, pdq, low) in whole {
+            while crops.next_if(|c| c.0 < id).is_some() {}
+            match crops.next_if(|c| c.0 == id) {
+                Some((_, own)) => f(id, pdq, &own, low),
+                None => f(id, pdq, &[], low),
+            }
+        }
+        Ok(())
     }
 
     pub fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {

@@ -1,0 +1,306 @@
+//! Exact nearest-neighbour search over the references' PDQ hashes. Every
+//! reference's codes (its whole picture, then its sub-frames) sit in one flat
+//! table ([`Codes`]); a query's eight rotations/flips of its whole picture and
+//! of its sub-frames are compared with all of them, so no match within the
+//! threshold is ever missed. The index holds codes and file ids only: what a
+//! hit needs besides is read from the corpus.
+
+mod codes;
+
+use rayon::prelude::*;
+
+pub use codes::{Codes, BLOCK};
+
+use crate::corpus::{Corpus, Reference};
+use crate::error::Result;
+use crate::hash::{Dihedral, Frame, Hashes, Pdq};
+use crate::matching::{similarity, MatchClass, MatchRule};
+
+#[derive(Debug, Clone, Default)]
+pub struct Index {
+    /// Corpus file id of each reference, ascending.
+    ids: Vec<i64>,
+    /// Reference `j`'s codes are `codes[first[j]..first[j + 1]]`: its whole
+    /// picture, then its sub-frames (none for hash-only references).
+    first: Vec<u32>,
+    codes: Codes<4>,
+    low_information: Vec<bool>,
+}
+
+/// One reference close to the query.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Position of the reference in the index.
+    pub index: usize,
+    pub file_id: i64,
+    /// PDQ distance (minimum over the query's rotations/flips and frames).
+    pub distance: u32,
+    /// Which rotation/flip of the query matched best.
+    pub transform: Dihedral,
+    /// Which part of the query and of the reference met.
+    pub query_frame: Frame,
+    pub reference_frame: Frame,
+    pub class: MatchClass,
+    pub similarity: f64,
+}
+
+impl Index {
+    /// Reads every reference's search hashes from the corpus.
+    pub fn load(corpus: &Corpus) -> Result<Index> {
+        let mut index = Index::default();
+        corpus.for_each_search_hash(|file_id, pdq, crops, low| {
+            index.push(file_id, pdq, crops, low);
+        })?;
+        index.shrink_to_fit();
+        Ok(index)
+    }
+
+    /// An index of references held in memory (evaluation, benchmarks).
+    pub fn from_references(refs: &[Reference]) -> Index {
+        let mut index = Index::default();
+        let mut sorted: Vec<&Reference> = refs.iter().collect();
+        sorted.sort_by_key(|r| r.file_id);
+        for r in sorted {
+            index.push(r.file_id, r.pdq, &r.crops, r.low_information);
+        }
+        index
+    }
+
+    /// Adds a reference; file ids must come in ascending order.
+    pub fn push(&mut self, file_id: i64, pdq: Pdq, crops: &[Pdq], low_information: bool) {
+        debug_assert!(self.ids.last().is_none_or(|&last| last < file_id));
+        if self.first.is_empty() {
+            self.first.push(0);
+        }
+        self.ids.push(file_id);
+        self.low_information.push(low_information);
+        self.codes.push(pdq.0);
+        for c in crops {
+            self.codes.push(c.0);
+        }
+        self.first.push(self.codes.len() as u32);
+    }
+
+    /// Gives back the spare capacity left by pushing.
+    pub fn shrink_to_fit(&mut self) {
+        self.ids.shrink_to_fit();
+        self.first.shrink_to_fit();
+        self.low_information.shrink_to_fit();
+        self.codes.shrink_to_fit();
+    }
+
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub fn file_id(&self, i: usize) -> i64 {
+        self.ids[i]
+    }
+
+    /// Heap bytes the index takes.
+    pub fn bytes(&self) -> usize {
+        self.ids.capacity() * 8
+            + self.first.capacity() * 4
+            + self.low_information.capacity()
+            + self.codes.bytes()
+    }
+
+    /// The `top` closest references within `max_distance` (and the rule's
+    /// `similar` threshold), closest first. `identical` lists the files
+    /// whose bytes are the query's; low-information images match only so.
+    pub fn search(
+        &self,
+        q: &Hashes,
+        identical: &[i64],
+        rule: &MatchRule,
+        top: usize,
+        max_distance: u32,
+    ) -> Vec<Hit> {
+        let limit = max_distance.min(rule.similar);
+        let same: Vec<usize> = identical
+            .iter()
+            .filter_map(|id| self.ids.binary_search(id).ok())
+            .collect();
+        let mut hits: Vec<Hit> = same.iter().map(|&i| self.identical_hit(i)).collect();
+        if !q.low_information {
+            let query = QueryCodes::of(q);
+            let found: Vec<(usize, u32)> = self
+                .chunks()
+                .par_windows(2)
+                .flat_map_iter(|w| self.scan(&query.codes, w[0], w[1], limit))
+                .collect();
+            hits.extend(
+                found
+                    .into_iter()
+                    .filter(|&(i, _)| !self.low_information[i] && !same.contains(&i))
+                    .filter_map(|(i, d)| {
+                        let best = framing(&query, &self.codes_of(i), d);
+                        Some(Hit {
+                            index: i,
+                            file_id: self.ids[i],
+                            distance: d,
+                            transform: best.transform,
+                            query_frame: best.query_frame,
+                            reference_frame: best.reference_frame,
+                            class: rule.classify(d)?,
+                            similarity: similarity(d),
+                        })
+                    }),
+            );
+        }
+        hits.sort_by_key(|h| (h.class, h.distance, h.index));
+        hits.truncate(top);
+        hits
+    }
+
+    fn identical_hit(&self, i: usize) -> Hit {
+        Hit {
+            index: i,
+            file_id: self.ids[i],
+            distance: 0,
+            transform: Dihedral::Original,
+            query_frame: Frame::Whole,
+            reference_frame: Frame::Whole,
+            class: MatchClass::Identical,
+            similarity: 1.0,
+        }
+    }
+
+    /// Reference boundaries cutting the index into runs of about
+    /// [`BLOCK`] codes (a reference's codes are never split).
+    fn chunks(&self) -> Vec<usize> {
+        let mut bounds = vec![0];
+        let mut a = 0;
+        while a < self.len() {
+            let limit = self.first[a] as usize + BLOCK;
+            let b = a + self.first[a + 1..].partition_point(|&f| f as usize <= limit);
+            let b = b.clamp(a + 1, self.len());
+            bounds.push(b);
+            a = b;
+        }
+        bounds
+    }
+
+    /// References `a..b` within `limit` of the query: (position, distance).
+    fn scan(&self, query: &[[u64; 4]], a: usize, b: usize, limit: u32) -> Vec<(usize, u32)> {
+        let base = self.first[a] as usize;
+        let mut dist = vec![0u32; self.first[b] as usize - base];
+        self.codes.min_distances(query, base, &mut dist);
+        (a..b)
+            .filter_map(|j| {
+                let own = &dist[self.first[j] as usize - base..self.first[j + 1] as usize - base];
+                let d = own.iter().copied().min()?;
+                (d <= limit).then_some((j, d))
+            })
+            .collect()
+    }
+
+    fn codes_of(&self, i: usize) -> Vec<[u64; 4]> {
+        (self.first[i] as usize..self.first[i + 1] as usize)
+            .map(|k| self.codes.get(k))
+            .collect()
+    }
+}
+
+/// A query's codes: the eight rotations/flips of its whole picture, then of
+/// each sub-frame, with what each one is.
+struct QueryCodes {
+    codes: Vec<[u64; 4]>,
+    labels: Vec<(Frame, Dihedral)>,
+}
+
+impl QueryCodes {
+    fn of(q: &Hashes) -> QueryCodes {
+        let frames = std::iter::once((Frame::Whole, &q.pdq_variants))
+            .chain(q.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)));
+        let mut out = QueryCodes {
+            codes: Vec::with_capacity(8 * (1 + q.crops.len())),
+            labels: Vec::with_capacity(8 * (1 + q.crops.len())),
+        };
+        for (frame, variants) in frames {
+            for (v, d) in variants.iter().zip(Dihedral::ALL) {
+                out.codes.push(v.0);
+                out.labels.push((frame, d));
+            }
+        }
+        out
+    }
+}
+
+/// The pairing of a query code with a reference code.
+#[derive(Debug, Clone, Copy)]
+struct Best {
+    distance: u32,
+    transform: Dihedral,
+    query_frame: Frame,
+    reference_frame: Frame,
+}
+
+/// The search distance between a query and one reference: the smallest
+/// PDQ distance over the query's rotations/flips and both sides' sub-frames.
+pub fn distance(q: &Hashes, r: &Reference) -> u32 {
+    let query = QueryCodes::of(q);
+    let codes: Vec<[u64; 4]> = std::iter::once(r.pdq.0)
+        .chain(r.crops.iter().map(|c| c.0))
+        .collect();
+    let mut best = u32::MAX;
+    visit_pairings(&query, &codes, |b| best = best.min(b.distance));
+    best
+}
+
+/// Pairings this many bits from the closest one are as good: which of them
+/// is closest is noise, so the one keeping most of both pictures explains
+/// the match (a copy with a bottom banner meets its original best without
+/// its bottom edge, but without a margin all round may come out a bit closer).
+pub const FRAMING_SLACK: u32 = 2;
+
+/// The pairing that explains a match at `distance` (the smallest): among
+/// those within [`FRAMING_SLACK`] of it, the one whose frames keep the most
+/// area, then the closest; ties keep the earliest (whole pictures first).
+fn framing(q: &QueryCodes, reference: &[[u64; 4]], distance: u32) -> Best {
+    let mut best: Option<(f32, Best)> = None;
+    visit_pairings(q, reference, |b| {
+        if b.distance > distance + FRAMING_SLACK {
+            return;
+        }
+        let kept = b.query_frame.area() * b.reference_frame.area();
+        let better = match &best {
+            None => true,
+            Some((k, cur)) => kept > *k || (kept == *k && b.distance < cur.distance),
+        };
+        if better {
+            best = Some((kept, b));
+        }
+    });
+    let mut b = best.map(|(_, b)| b).unwrap_or(Best {
+        distance,
+        transform: Dihedral::Original,
+        query_frame: Frame::Whole,
+        reference_frame: Frame::Whole,
+    });
+    b.distance = distance;
+    b
+}
+
+/// Calls `f` with every pairing of a query code with a reference code
+/// (the reference's whole picture first, then its sub-frames).
+fn visit_pairings(q: &QueryCodes, reference: &[[u64; 4]], mut f: impl FnMut(Best)) {
+    for (code, &(query_frame, transform)) in q.codes.iter().zip(&q.labels) {
+        for (k, r) in reference.iter().enumerate() {
+            f(Best {
+                distance: (0..4).map(|w| (code[w] ^ r[w]).count_ones()).sum(),
+                transform,
+                query_frame,
+                reference_frame: if k == 0 {
+                    Frame::Whole
+                } else {
+                    Frame::Crop(k - 1)
+                },
+            });
+        }
+    }
+}
