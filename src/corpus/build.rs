@@ -135,7 +135,7 @@ pub fn add_paths(
                 )
                 .ok();
             if let Some(id) = id {
-                insert_context(&tx, id, ctx)?;
+                insert_context(&tx, id, ctx, false)?;
                 report.contexts_attached += 1;
             }
         }

@@ -67,9 +67,20 @@ impl Corpus {
 
     fn configure(&mut self) -> Result<()> {
         self.conn.busy_timeout(Duration::from_secs(10))?;
+        // 16 KiB pages for a new file (an existing one keeps its own): a
+        // quarter of the writes of the default 4 KiB on large imports.
+        self.conn.pragma_update(None, "page_size", 16_384)?;
         self.conn.pragma_update(None, "journal_mode", "WAL")?;
         self.conn.pragma_update(None, "synchronous", "NORMAL")?;
         self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        // Statement journals (kept by inserts that may need undoing) in
+        // memory rather than a temporary file: a file costs a dozen writes
+        // per imported record.
+        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // Up to 256 MiB of page cache (allocated only as pages are used): a
+        // large import or build then writes each page to the WAL once instead
+        // of spilling and rewriting it.
+        self.conn.pragma_update(None, "cache_size", -262_144)?;
         Ok(())
     }
 

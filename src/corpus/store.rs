@@ -340,7 +340,9 @@ impl Corpus {
         let tx = self.conn.transaction()?;
         let mut n = 0;
         for p in paths {
-            n += tx.execute("DELETE FROM files WHERE path = ?1", [p.to_string_lossy()])?;
+            n += tx
+                .prepare_cached("DELETE FROM files WHERE path = ?1")?
+                .execute([p.to_string_lossy()])?;
         }
         tx.commit()?;
         Ok(n)
@@ -368,8 +370,13 @@ impl Corpus {
         base: &Path,
     ) -> Result<ImportReport> {
         let mut report = ImportReport::default();
+        // In key order (stable, so records of one picture keep theirs): new
+        // rows then land at the end of the path and sha256 indexes instead
+        // of all over them, which keeps a million-record import in cache.
+        let mut order: Vec<&ContextRecord> = records.iter().collect();
+        order.sort_by(|a, b| import_key(a).cmp(&import_key(b)));
         let tx = self.conn.transaction()?;
-        for rec in records {
+        for rec in order {
             let mut ids: Vec<i64> = Vec::new();
             if let Some(p) = &rec.path {
                 let full = base.join(p);
@@ -387,9 +394,12 @@ impl Corpus {
                         .collect::<Result<Vec<_>, _>>()?;
                 }
             }
+            let mut fresh = false;
             if ids.is_empty() {
                 if let Some(pdq) = rec.pdq.as_deref().and_then(Pdq::from_hex) {
-                    ids.push(upsert_external(&tx, rec, &pdq)?);
+                    let (id, new) = upsert_external(&tx, rec, &pdq)?;
+                    ids.push(id);
+                    fresh = new;
                     report.external += 1;
                 }
             }
@@ -399,13 +409,22 @@ impl Corpus {
                     .push(rec.path.clone().or(rec.sha256.clone()).unwrap_or_default());
             }
             for id in ids {
-                insert_context(&tx, id, &rec.context)?;
+                insert_context(&tx, id, &rec.context, fresh)?;
                 report.attached += 1;
             }
         }
         tx.commit()?;
         Ok(report)
     }
+}
+
+/// The order records are imported in: by SHA-256, else PDQ, else path.
+fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
+    (
+        rec.sha256.as_deref().unwrap_or(""),
+        rec.pdq.as_deref().unwrap_or(""),
+        rec.path.as_deref().unwrap_or(""),
+    )
 }
 
 /// Key of a hash-only reference: `external:` and its SHA-256, or its PDQ.
@@ -416,32 +435,74 @@ pub fn external_key(rec: &ContextRecord, pdq: &Pdq) -> String {
     )
 }
 
-/// Stores a reference known only by its hashes (no file here).
-fn upsert_external(tx: &Transaction<'_>, rec: &ContextRecord, pdq: &Pdq) -> Result<i64> {
+/// Stores a reference known only by its hashes (no file here); returns
+/// its id and whether it is new.
+fn upsert_external(tx: &Transaction<'_>, rec: &ContextRecord, pdq: &Pdq) -> Result<(i64, bool)> {
     let quality = rec.pdq_quality.unwrap_or(100);
     let phash = rec.phash64.as_deref().and_then(crate::hash::phash_from_hex);
     let low = quality < crate::hash::MIN_PDQ_QUALITY || !(32..=224).contains(&pdq.count_ones());
-    let id: i64 = tx.query_row(
-        "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height, added_at, updated_at)
-         VALUES (?1, 0, 0, ?2, 'external', 0, 0, ?3, ?3)
-         ON CONFLICT (path) DO UPDATE SET updated_at = excluded.updated_at
-         RETURNING id",
-        params![external_key(rec, pdq), rec.sha256.clone().unwrap_or_default(), now()],
-        |r| r.get(0),
-    )?;
-    tx.execute(
-        "INSERT OR REPLACE INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
-         VALUES (?1, 'pdq', ?2, ?3, ?4, ?5)",
-        params![id, SETTINGS_VERSION, pdq.to_bytes().to_vec(), quality, low],
-    )?;
+    let key = external_key(rec, pdq);
+    let existing: Option<i64> = tx
+        .prepare_cached("SELECT id FROM files WHERE path = ?1")?
+        .query_row([&key], |r| r.get(0))
+        .optional()?;
+    let id = match existing {
+        Some(id) => {
+            tx.prepare_cached("UPDATE files SET updated_at = ?2 WHERE id = ?1")?
+                .execute(params![id, now()])?;
+            id
+        }
+        None => {
+            tx.prepare_cached(
+                "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height,
+                                    added_at, updated_at)
+                 VALUES (?1, 0, 0, ?2, 'external', 0, 0, ?3, ?3)",
+            )?
+            .execute(params![
+                key,
+                rec.sha256.as_deref().unwrap_or_default(),
+                now()
+            ])?;
+            tx.last_insert_rowid()
+        }
+    };
+    let replace = existing.is_some();
+    let pdq_bytes = pdq.to_bytes();
+    write_hash(tx, replace, id, "pdq", &pdq_bytes, Some(quality), low)?;
     if let Some(ph) = phash {
-        tx.execute(
-            "INSERT OR REPLACE INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
-             VALUES (?1, 'phash64', ?2, ?3, NULL, ?4)",
-            params![id, SETTINGS_VERSION, ph.to_be_bytes().to_vec(), low],
-        )?;
+        write_hash(tx, replace, id, "phash64", &ph.to_be_bytes(), None, low)?;
     }
-    Ok(id)
+    Ok((id, !replace))
+}
+
+/// Writes one hash row. A file's first rows are plain inserts: SQLite keeps
+/// a statement journal for every `INSERT OR REPLACE` (it may delete rows),
+/// which costs more than the insert itself on large imports.
+fn write_hash(
+    tx: &Transaction<'_>,
+    replace: bool,
+    file_id: i64,
+    algorithm: &str,
+    hash: &[u8],
+    quality: Option<u8>,
+    low_information: bool,
+) -> Result<()> {
+    let sql = if replace {
+        "INSERT OR REPLACE INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    } else {
+        "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+    };
+    tx.prepare_cached(sql)?.execute(params![
+        file_id,
+        algorithm,
+        SETTINGS_VERSION,
+        hash,
+        quality,
+        low_information
+    ])?;
+    Ok(())
 }
 
 /// One exported record per known context of each file (one without context
@@ -471,8 +532,19 @@ impl Corpus {
     }
 }
 
-pub(crate) fn insert_context(tx: &Transaction<'_>, file_id: i64, c: &Context) -> Result<()> {
-    tx.execute(
+/// Attaches a context to a file, replacing the one with the same source
+/// URL; `fresh` says the file has no contexts yet (a plain insert).
+pub(crate) fn insert_context(
+    tx: &Transaction<'_>,
+    file_id: i64,
+    c: &Context,
+    fresh: bool,
+) -> Result<()> {
+    let sql = if fresh {
+        "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
+                               latitude, longitude, credit, licence, notes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    } else {
         "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
                                latitude, longitude, credit, licence, notes)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
@@ -480,21 +552,21 @@ pub(crate) fn insert_context(tx: &Transaction<'_>, file_id: i64, c: &Context) ->
             publisher = excluded.publisher, published = excluded.published,
             caption = excluded.caption, location = excluded.location,
             latitude = excluded.latitude, longitude = excluded.longitude,
-            credit = excluded.credit, licence = excluded.licence, notes = excluded.notes",
-        params![
-            file_id,
-            c.source_url.clone().unwrap_or_default(),
-            c.publisher,
-            c.published,
-            c.caption,
-            c.location,
-            c.latitude,
-            c.longitude,
-            c.credit,
-            c.licence,
-            c.notes
-        ],
-    )?;
+            credit = excluded.credit, licence = excluded.licence, notes = excluded.notes"
+    };
+    tx.prepare_cached(sql)?.execute(params![
+        file_id,
+        c.source_url.clone().unwrap_or_default(),
+        c.publisher,
+        c.published,
+        c.caption,
+        c.location,
+        c.latitude,
+        c.longitude,
+        c.credit,
+        c.licence,
+        c.notes
+    ])?;
     Ok(())
 }
 
@@ -503,8 +575,9 @@ pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
     let existing: Option<i64> = tx
         .query_row("SELECT id FROM files WHERE path = ?1", [key], |r| r.get(0))
         .optional()?;
-    let id: i64 = tx.query_row(
-        "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height,
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height,
                             added_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)
          ON CONFLICT (path) DO UPDATE SET
@@ -512,18 +585,20 @@ pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
             format = excluded.format, width = excluded.width, height = excluded.height,
             updated_at = excluded.updated_at
          RETURNING id",
-        params![
-            key,
-            a.size as i64,
-            a.mtime_ns,
-            a.sha256,
-            a.format,
-            a.width,
-            a.height,
-            now()
-        ],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row(
+            params![
+                key,
+                a.size as i64,
+                a.mtime_ns,
+                a.sha256,
+                a.format,
+                a.width,
+                a.height,
+                now()
+            ],
+            |r| r.get(0),
+        )?;
     let h = &a.hashes;
     for (alg, bytes, quality) in [
         ("pdq", h.pdq.to_bytes().to_vec(), Some(h.pdq_quality)),
@@ -534,38 +609,41 @@ pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
             None,
         ),
     ] {
-        tx.execute(
-            "INSERT OR REPLACE INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            params![id, alg, SETTINGS_VERSION, bytes, quality, h.low_information],
+        write_hash(
+            tx,
+            existing.is_some(),
+            id,
+            alg,
+            &bytes,
+            quality,
+            h.low_information,
         )?;
     }
     let e = &a.exif;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT OR REPLACE INTO exif (file_id, datetime_original, offset_time, datetime_modified,
                 make, model, software, artist, copyright, image_description, gps_latitude,
                 gps_longitude, gps_altitude, orientation, pixel_width, pixel_height, warnings)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
-        params![
-            id,
-            e.datetime_original,
-            e.offset_time,
-            e.datetime_modified,
-            e.make,
-            e.model,
-            e.software,
-            e.artist,
-            e.copyright,
-            e.image_description,
-            e.gps_latitude,
-            e.gps_longitude,
-            e.gps_altitude,
-            e.orientation,
-            e.pixel_width,
-            e.pixel_height,
-            (!e.warnings.is_empty())
-                .then(|| serde_json::to_string(&e.warnings).unwrap_or_default()),
-        ],
-    )?;
+    )?
+    .execute(params![
+        id,
+        e.datetime_original,
+        e.offset_time,
+        e.datetime_modified,
+        e.make,
+        e.model,
+        e.software,
+        e.artist,
+        e.copyright,
+        e.image_description,
+        e.gps_latitude,
+        e.gps_longitude,
+        e.gps_altitude,
+        e.orientation,
+        e.pixel_width,
+        e.pixel_height,
+        (!e.warnings.is_empty()).then(|| serde_json::to_string(&e.warnings).unwrap_or_default()),
+    ])?;
     Ok(existing.is_none())
 }
