@@ -116,6 +116,7 @@ fn provcheck_query(c: &mut Criterion) {
         crops: (0..CROPS.len())
             .map(|_| [(); 8].map(|_| Pdq(rng.code())))
             .collect(),
+        content: None,
         low_information: false,
     };
     eprintln!(

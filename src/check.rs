@@ -209,6 +209,23 @@ fn edits(m: &Match, width: u32, height: u32) -> Vec<Finding> {
     let (qf, rf) = (m.query_frame, m.reference_frame);
     let percent = |f: Frame| (f.area() * 100.0).round();
     match (qf, rf) {
+        (Frame::Content(_), Frame::Whole) => out.push(Finding {
+            kind: "screenshot",
+            detail: format!(
+                "the picture fills about {}% of the copy; around it ({}) are borders, bars or interface: a screenshot or a framed post",
+                percent(qf),
+                qf.edges()
+            ),
+        }),
+        (Frame::Content(_), _) => out.push(Finding {
+            kind: "screenshot",
+            detail: format!(
+                "the picture fills about {}% of the copy, inside borders or interface, and shows about {}% of the original, without {}",
+                percent(qf),
+                percent(rf),
+                rf.edges()
+            ),
+        }),
         (Frame::Whole, Frame::Crop(_)) => out.push(Finding {
             kind: "cropped",
             detail: format!(

@@ -6,6 +6,7 @@
 //! cut, a corner cut), so a copy that was cropped or had a banner laid over
 //! one edge still meets its original on the part they share.
 
+pub mod content;
 pub mod pdq;
 
 use image::GrayImage;
@@ -36,11 +37,13 @@ pub const CROPS: [(&str, [f32; 4]); 10] = [
     ("bottom-right-10", [0.0, 0.0, 0.1, 0.1]),
 ];
 
-/// A part of a picture: the whole, or one of the [`CROPS`] sub-frames.
+/// A part of a picture: the whole, one of the [`CROPS`] sub-frames, or the
+/// content area found inside borders and bars (margins in thousandths).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frame {
     Whole,
     Crop(usize),
+    Content([u16; 4]),
 }
 
 impl Frame {
@@ -48,6 +51,7 @@ impl Frame {
         match self {
             Frame::Whole => "whole",
             Frame::Crop(i) => CROPS.get(i).map(|c| c.0).unwrap_or("unknown"),
+            Frame::Content(_) => "content",
         }
     }
 
@@ -56,6 +60,7 @@ impl Frame {
         match self {
             Frame::Whole => [0.0; 4],
             Frame::Crop(i) => CROPS.get(i).map(|c| c.1).unwrap_or([0.0; 4]),
+            Frame::Content(m) => m.map(|v| f32::from(v) / 1000.0),
         }
     }
 
@@ -107,6 +112,10 @@ pub struct Hashes {
     pub phash: u64,
     /// PDQ of the [`CROPS`] sub-frames, each in its eight dihedral variants.
     pub crops: Vec<[Pdq; 8]>,
+    /// The content area inside flat borders and bars, when there is one
+    /// (see [`content::content_area`]), with its eight variants. Searched
+    /// with on the query side only.
+    pub content: Option<(Frame, [Pdq; 8])>,
     /// Too little structure for a hash match to mean anything: PDQ quality
     /// under 50, (nearly) all-zero/all-one hashes, or two grey levels only.
     pub low_information: bool,
@@ -133,6 +142,10 @@ pub fn hash_image(grey: &Grey) -> Hashes {
         pdq_quality: quality,
         phash,
         crops: crop_hashes(&blurred, w, h),
+        content: content::content_area(grey).map(|((x, y, cw, ch), frame)| {
+            let part = image::imageops::crop_imm(grey, x, y, cw, ch).to_image();
+            (frame, pdq::pdq_dihedral(&part).0)
+        }),
         low_information: is_low_information(&variants[0], quality, phash)
             || two_tone_share(&bytes) >= TWO_TONE_SHARE,
     }

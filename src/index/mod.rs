@@ -207,7 +207,7 @@ impl Index {
 }
 
 /// A query's codes: the eight rotations/flips of its whole picture, then of
-/// each sub-frame, with what each one is.
+/// each sub-frame and of its content area, with what each one is.
 struct QueryCodes {
     codes: Vec<[u64; 4]>,
     labels: Vec<(Frame, Dihedral)>,
@@ -216,10 +216,11 @@ struct QueryCodes {
 impl QueryCodes {
     fn of(q: &Hashes) -> QueryCodes {
         let frames = std::iter::once((Frame::Whole, &q.pdq_variants))
-            .chain(q.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)));
+            .chain(q.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)))
+            .chain(q.content.iter().map(|(f, c)| (*f, c)));
         let mut out = QueryCodes {
-            codes: Vec::with_capacity(8 * (1 + q.crops.len())),
-            labels: Vec::with_capacity(8 * (1 + q.crops.len())),
+            codes: Vec::with_capacity(8 * (2 + q.crops.len())),
+            labels: Vec::with_capacity(8 * (2 + q.crops.len())),
         };
         for (frame, variants) in frames {
             for (v, d) in variants.iter().zip(Dihedral::ALL) {
