@@ -83,6 +83,18 @@ pub struct Row {
     pub false_matches: Vec<usize>,
 }
 
+/// A query that came within the threshold of a reference not its source
+/// (by the default matcher).
+#[derive(Debug, Clone)]
+pub struct FalseMatch {
+    /// The original the copy was made from, or the distractor itself.
+    pub source: PathBuf,
+    /// The transform that made the copy (`None` for a distractor).
+    pub transform: Option<String>,
+    pub reference: PathBuf,
+    pub distance: u32,
+}
+
 /// Distances of one method over every query.
 #[derive(Debug, Clone, Default)]
 pub struct Distances {
@@ -118,6 +130,9 @@ pub struct Evaluation {
     pub distances: Vec<Distances>,
     /// Distractor queries that matched some reference, per method.
     pub distractor_false_matches: Vec<usize>,
+    /// Every false match of the default matcher, closest first, so the
+    /// pictures behind the false-match rate can be looked at.
+    pub false_match_pairs: Vec<FalseMatch>,
     /// Files that could not be read or decoded, with the reason.
     pub failures: Vec<(PathBuf, FileError)>,
     /// Originals left out as copies of another original: (left out, kept).
@@ -181,6 +196,11 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
     let methods = Method::ALL.len();
     let mut distances = vec![Distances::default(); methods];
     let mut rows = Vec::new();
+    let mut pairs = Vec::new();
+    let provcheck = Method::ALL
+        .iter()
+        .position(|m| *m == Method::Provcheck)
+        .unwrap_or(0);
     for (family, t) in transforms::all() {
         let copies: Vec<(usize, Hashes)> = originals
             .par_iter()
@@ -198,12 +218,21 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
             for (m, method) in Method::ALL.iter().enumerate() {
                 let d: Vec<Option<u32>> = corpus.iter().map(|r| method.distance(q, r)).collect();
                 let mine = d[*own];
-                let other = d
+                let closest = d
                     .iter()
                     .enumerate()
                     .filter(|(j, _)| j != own)
-                    .filter_map(|(_, x)| *x)
+                    .filter_map(|(j, x)| x.map(|x| (x, j)))
                     .min();
+                let other = closest.map(|c| c.0);
+                if let Some((o, j)) = closest.filter(|c| m == provcheck && c.0 <= opts.threshold) {
+                    pairs.push(FalseMatch {
+                        source: originals[*own].0.path.clone(),
+                        transform: Some(t.name()),
+                        reference: corpus[j].path.clone(),
+                        distance: o,
+                    });
+                }
                 if let Some(x) = mine {
                     distances[m].matching.push(x);
                 }
@@ -229,19 +258,29 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
     for (k, (d, _)) in distractors.iter().enumerate() {
         let own = originals.len() + k;
         for (m, method) in Method::ALL.iter().enumerate() {
-            let other = corpus
+            let closest = corpus
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| *j != own)
-                .filter_map(|(_, r)| method.distance(&d.hashes, r))
+                .filter_map(|(j, r)| method.distance(&d.hashes, r).map(|x| (x, j)))
                 .min();
-            if let Some(o) = other {
+            if let Some((o, j)) = closest.filter(|c| m == provcheck && c.0 <= opts.threshold) {
+                pairs.push(FalseMatch {
+                    source: d.path.clone(),
+                    transform: None,
+                    reference: corpus[j].path.clone(),
+                    distance: o,
+                });
+            }
+            if let Some((o, _)) = closest {
                 distances[m].non_matching.push(o);
                 distractor_false_matches[m] += usize::from(o <= opts.threshold);
             }
         }
     }
+    pairs.sort_by_key(|p| p.distance);
     Evaluation {
+        false_match_pairs: pairs,
         originals: originals.len(),
         distractors: distractors.len(),
         threshold: opts.threshold,

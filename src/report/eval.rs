@@ -91,6 +91,10 @@ impl Report for EvalReport<'_> {
             "duplicates": e.duplicates.iter().map(|(p, of)| json!({
                 "path": p.to_string_lossy(), "duplicate_of": of.to_string_lossy()
             })).collect::<Vec<_>>(),
+            "false_matches": e.false_match_pairs.iter().map(|f| json!({
+                "source": f.source.to_string_lossy(), "transform": f.transform,
+                "reference": f.reference.to_string_lossy(), "distance": f.distance,
+            })).collect::<Vec<_>>(),
         })]
     }
 
@@ -136,6 +140,19 @@ impl Report for EvalReport<'_> {
             })
             .collect();
         write_table(w, &self.style, &headers, &rows)?;
+        for f in &e.false_match_pairs {
+            let copy = match &f.transform {
+                Some(t) => format!("{t} of {}", f.source.to_string_lossy()),
+                None => format!("distractor {}", f.source.to_string_lossy()),
+            };
+            writeln!(
+                w,
+                "false match at {}: {} came closest to {}",
+                f.distance,
+                super::printable(&copy),
+                super::printable(&f.reference.to_string_lossy())
+            )?;
+        }
         for (p, of) in &e.duplicates {
             let (p, of) = (p.to_string_lossy(), of.to_string_lossy());
             writeln!(

@@ -79,6 +79,7 @@ fn eval_measures_every_family_and_keeps_the_recall_floors() {
         ("overlay", 0.85),
         ("crop", 0.6),
         ("tilt", 0.4),
+        ("screenshot", 0.9),
         ("combined", 0.4),
     ];
     for (family, floor) in floors {
@@ -88,5 +89,9 @@ fn eval_measures_every_family_and_keeps_the_recall_floors() {
     // Rotations and mirrors are what plain PDQ misses and the matcher finds.
     assert!(recall(pdq, "rotate") < recall(ours, "rotate"));
     assert!(recall(pdq, "mirror") < recall(ours, "mirror"));
+    // Screenshots are found through the query's content area; PDQ of the
+    // whole canvas does not find them.
+    assert!(recall(pdq, "screenshot") < recall(ours, "screenshot"));
+    assert!(e["false_matches"].as_array().unwrap().is_empty());
     assert_eq!(ours["false_match_rate"].as_f64().unwrap(), 0.0);
 }

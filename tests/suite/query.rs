@@ -129,3 +129,45 @@ fn low_information_images_match_only_when_identical() {
     let same = ws.run_json(&["query", "blank/a.jpg"], 1);
     assert_eq!(same[0]["matches"][0]["class"], "identical");
 }
+
+/// A bundled photo pasted at 60% of the width into a post-like canvas (dark
+/// status bar, a line of grey "text", white margins, a light bottom bar):
+/// found through its content area, and `check`'s frame reads as a screenshot.
+#[test]
+fn a_screenshot_of_a_post_finds_the_photo_inside() {
+    let ws = Workspace::new();
+    ws.build_references();
+    let photo = image::open(references().join("rocket.jpg"))
+        .unwrap()
+        .to_rgb8();
+    let (w, h) = photo.dimensions();
+    let (cw, ch) = (w * 5 / 3, h + h / 2);
+    let mut canvas = image::RgbImage::from_pixel(cw, ch, image::Rgb([255, 255, 255]));
+    let mut fill = |x0: u32, y0: u32, x1: u32, y1: u32, c: [u8; 3]| {
+        for y in y0..y1 {
+            for x in x0..x1 {
+                canvas.put_pixel(x, y, image::Rgb(c));
+            }
+        }
+    };
+    fill(0, 0, cw, h / 16, [20, 20, 20]);
+    fill(cw / 5, h / 8, cw / 2, h / 8 + h / 30, [90, 90, 90]);
+    fill(0, ch - h / 12, cw, ch, [230, 230, 230]);
+    image::imageops::overlay(&mut canvas, &photo, i64::from(cw / 5), i64::from(h / 4));
+    super::util::save_jpeg(
+        &image::DynamicImage::ImageRgb8(canvas),
+        &ws.path().join("post.jpg"),
+        85,
+    );
+    let out = ws
+        .cmd()
+        .args(["--format", "json", "query", "post.jpg"])
+        .assert()
+        .code(1);
+    let top = &json(&out.get_output().stdout)[0]["matches"][0];
+    assert!(
+        top["path"].as_str().unwrap().ends_with("rocket.jpg"),
+        "{top}"
+    );
+    assert_eq!(top["frames"]["query"], "content", "{top}");
+}
