@@ -66,7 +66,9 @@ impl<const W: usize> Codes<W> {
     pub fn min_distances(&self, queries: &[[u64; W]], start: usize, out: &mut [u32]) {
         let end = start + out.len();
         let columns: [&[u64]; W] = std::array::from_fn(|w| &self.words[w][start..end]);
-        out.fill(u32::MAX);
+        if queries.is_empty() {
+            out.fill(u32::MAX);
+        }
         min_block(&columns, queries, out);
     }
 
@@ -127,7 +129,8 @@ impl<const W: usize> Codes<W> {
     }
 }
 
-/// Keeps, for each code of the block, the smallest distance to a query.
+/// Sets each code's distance to the closest query (`out` is left as it is
+/// when there is no query).
 /// The loops are written so the compiler turns them into vector popcounts
 /// where the CPU has them (all words of a code are summed in registers).
 #[multiversion(targets(
@@ -139,13 +142,22 @@ impl<const W: usize> Codes<W> {
 fn min_block<const W: usize>(columns: &[&[u64]; W], queries: &[[u64; W]], out: &mut [u32]) {
     let n = out.len();
     let columns: [&[u64]; W] = std::array::from_fn(|w| &columns[w][..n]);
-    for q in queries {
+    let distance = |j: usize, q: &[u64; W]| {
+        let mut d = 0u32;
+        for w in 0..W {
+            d += (columns[w][j] ^ q[w]).count_ones();
+        }
+        d
+    };
+    let Some((first, rest)) = queries.split_first() else {
+        return;
+    };
+    for (j, best) in out.iter_mut().enumerate() {
+        *best = distance(j, first);
+    }
+    for q in rest {
         for (j, best) in out.iter_mut().enumerate() {
-            let mut d = 0u32;
-            for w in 0..W {
-                d += (columns[w][j] ^ q[w]).count_ones();
-            }
-            *best = (*best).min(d);
+            *best = (*best).min(distance(j, q));
         }
     }
 }
