@@ -22,6 +22,9 @@ pub use transforms::Transform;
 /// The matching methods compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
+    /// A single 64-bit pHash of the whole picture; its distance is counted
+    /// four times so it shares the 256-bit scale (and threshold) of PDQ.
+    Phash,
     /// PDQ of the whole picture as it is (what most peers do).
     Pdq,
     /// PDQ against the eight rotations/flips of the query.
@@ -31,10 +34,16 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: [Method; 3] = [Method::Pdq, Method::PdqDihedral, Method::Provcheck];
+    pub const ALL: [Method; 4] = [
+        Method::Phash,
+        Method::Pdq,
+        Method::PdqDihedral,
+        Method::Provcheck,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
+            Method::Phash => "phash64",
             Method::Pdq => "pdq",
             Method::PdqDihedral => "pdq-dihedral",
             Method::Provcheck => "provcheck",
@@ -48,6 +57,7 @@ impl Method {
             return None;
         }
         Some(match self {
+            Method::Phash => 4 * (q.phash ^ r.phash).count_ones(),
             Method::Pdq => q.pdq.distance(&r.pdq),
             Method::PdqDihedral => q
                 .pdq_variants
@@ -135,8 +145,11 @@ pub struct Evaluation {
     pub false_match_pairs: Vec<FalseMatch>,
     /// Files that could not be read or decoded, with the reason.
     pub failures: Vec<(PathBuf, FileError)>,
-    /// Originals left out as copies of another original: (left out, kept).
+    /// Originals and distractors left out as copies of another one (the
+    /// same picture twice is no unrelated pair): (left out, kept).
     pub duplicates: Vec<(PathBuf, PathBuf)>,
+    /// Low-information originals, left out: they never match on distance.
+    pub low_information: Vec<PathBuf>,
 }
 
 impl Evaluation {
@@ -185,8 +198,20 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
         }
         ok
     };
-    let (originals, duplicates) = distinct(load(originals), opts.threshold);
-    let distractors = distractors.map(&mut load).unwrap_or_default();
+    // Low-information originals never match on distance, by design: they
+    // are listed, not counted as misses.
+    let (originals, low_information): (Vec<Loaded>, Vec<Loaded>) = load(originals)
+        .into_iter()
+        .partition(|(a, _)| !a.hashes.low_information);
+    let low_information = low_information.into_iter().map(|(a, _)| a.path).collect();
+    let mut seen = Vec::new();
+    let (originals, mut duplicates) = distinct(&mut seen, originals, opts.threshold);
+    let (distractors, more) = distinct(
+        &mut seen,
+        distractors.map(&mut load).unwrap_or_default(),
+        opts.threshold,
+    );
+    duplicates.extend(more);
     let corpus: Vec<Reference> = originals
         .iter()
         .chain(distractors.iter())
@@ -289,20 +314,25 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
         distractor_false_matches,
         failures,
         duplicates,
+        low_information,
     }
 }
 
 type Loaded = (Analysis, image::DynamicImage);
 
-/// Keeps one original per picture: an original within `threshold` of one
-/// kept before it (the same photo at another size or orientation, say) is
-/// set aside with the one it duplicates, as it is no unrelated reference.
-fn distinct(loaded: Vec<Loaded>, threshold: u32) -> (Vec<Loaded>, Vec<(PathBuf, PathBuf)>) {
+/// Keeps one file per picture: a file within `threshold` of one kept
+/// before it, in `seen` or earlier in `loaded` (the same photo at another
+/// size or orientation, say), is set aside with the one it duplicates, as
+/// it is no unrelated reference.
+fn distinct(
+    seen: &mut Vec<Reference>,
+    loaded: Vec<Loaded>,
+    threshold: u32,
+) -> (Vec<Loaded>, Vec<(PathBuf, PathBuf)>) {
     let mut kept: Vec<Loaded> = Vec::new();
-    let mut refs: Vec<Reference> = Vec::new();
     let mut duplicates = Vec::new();
     for (a, img) in loaded {
-        let twin = refs.iter().find(|r| {
+        let twin = seen.iter().find(|r| {
             r.sha256 == a.sha256
                 || Method::Provcheck
                     .distance(&a.hashes, r)
@@ -311,7 +341,7 @@ fn distinct(loaded: Vec<Loaded>, threshold: u32) -> (Vec<Loaded>, Vec<(PathBuf, 
         match twin {
             Some(r) => duplicates.push((a.path.clone(), r.path.clone())),
             None => {
-                refs.push(Reference::from_analysis(refs.len() as i64, &a));
+                seen.push(Reference::from_analysis(seen.len() as i64, &a));
                 kept.push((a, img));
             }
         }

@@ -91,6 +91,7 @@ impl Report for EvalReport<'_> {
             "duplicates": e.duplicates.iter().map(|(p, of)| json!({
                 "path": p.to_string_lossy(), "duplicate_of": of.to_string_lossy()
             })).collect::<Vec<_>>(),
+            "low_information": e.low_information.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
             "false_matches": e.false_match_pairs.iter().map(|f| json!({
                 "source": f.source.to_string_lossy(), "transform": f.transform,
                 "reference": f.reference.to_string_lossy(), "distance": f.distance,
@@ -160,6 +161,13 @@ impl Report for EvalReport<'_> {
                 "left out {}: a copy of {}",
                 super::printable(&p),
                 super::printable(&of)
+            )?;
+        }
+        for p in &e.low_information {
+            writeln!(
+                w,
+                "left out {}: low information (never matched on distance alone)",
+                super::printable(&p.to_string_lossy())
             )?;
         }
         for (p, err) in &e.failures {

@@ -64,7 +64,7 @@ fn eval_measures_every_family_and_keeps_the_recall_floors() {
     assert_eq!(e["distractors"], 3);
     let methods = e["methods"].as_array().unwrap();
     let by = |name: &str| methods.iter().find(|m| m["method"] == name).unwrap();
-    let (pdq, ours) = (by("pdq"), by("provcheck"));
+    let (phash, pdq, ours) = (by("phash64"), by("pdq"), by("provcheck"));
     for row in ours["recall_at_1"].as_array().unwrap() {
         assert_eq!(row["copies"], 5, "{row}");
     }
@@ -88,6 +88,8 @@ fn eval_measures_every_family_and_keeps_the_recall_floors() {
     }
     // Rotations and mirrors are what plain PDQ misses and the matcher finds.
     assert!(recall(pdq, "rotate") < recall(ours, "rotate"));
+    assert!(recall(phash, "rotate") < recall(ours, "rotate"));
+    assert!(recall(phash, "crop") < recall(ours, "crop"));
     assert!(recall(pdq, "mirror") < recall(ours, "mirror"));
     // Screenshots are found through the query's content area; PDQ of the
     // whole canvas does not find them.
