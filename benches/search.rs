@@ -2,7 +2,7 @@
 //! 256-bit (PDQ) query, its eight rotations/flips together, and one 64-bit
 //! query, each on one thread, plus a batch of queries on every core. Then
 //! the full provcheck query (eight rotations/flips of the whole picture and
-//! of ten sub-frames, against references that carry ten sub-frames each) at
+//! of its twelve sub-frames, against references that carry twelve each) at
 //! 100k references. Codes are random, from the same generator and seeds as
 //! `benches/faiss_search.py`, so both see identical codes: the scan does the
 //! same work whatever they hold. `PROVCHECK_BENCH_SIZES=10000,1000000` limits

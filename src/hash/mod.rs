@@ -2,7 +2,7 @@
 //! eight rotation/flip variants) and a 64-bit DCT hash (pHash-style, through
 //! `image_hasher`), plus the low-information mark that keeps blank and
 //! two-tone images from matching on hash distance alone. Besides the whole
-//! picture, PDQ is taken of ten standard sub-frames (centred crops, one edge
+//! picture, PDQ is taken of twelve standard sub-frames (centred crops, one edge
 //! cut, a corner cut), so a copy that was cropped or had a banner laid over
 //! one edge still meets its original on the part they share.
 
@@ -19,12 +19,13 @@ use crate::decode::Grey;
 
 /// Version of the hash settings. Stored with every hash; a cached hash made
 /// with other settings is recomputed. Bump it whenever any output changes.
-pub const SETTINGS_VERSION: i64 = 5;
+pub const SETTINGS_VERSION: i64 = 6;
 
 /// The standard sub-frames, as (left, top, right, bottom) margins cut off.
-/// Centred crops, one edge cut (banners, captions), and corners cut (the
-/// off-centre crops of social feeds).
-pub const CROPS: [(&str, [f32; 4]); 10] = [
+/// Centred crops, one edge cut (banners, captions), corners cut (the
+/// off-centre crops of social feeds), and a quarter off the top or bottom
+/// (the deep caption banners of news graphics).
+pub const CROPS: [(&str, [f32; 4]); 12] = [
     ("centre-5", [0.05, 0.05, 0.05, 0.05]),
     ("centre-10", [0.1, 0.1, 0.1, 0.1]),
     ("top-12", [0.0, 0.12, 0.0, 0.0]),
@@ -35,6 +36,8 @@ pub const CROPS: [(&str, [f32; 4]); 10] = [
     ("top-right-10", [0.0, 0.1, 0.1, 0.0]),
     ("bottom-left-10", [0.1, 0.0, 0.0, 0.1]),
     ("bottom-right-10", [0.0, 0.0, 0.1, 0.1]),
+    ("top-25", [0.0, 0.25, 0.0, 0.0]),
+    ("bottom-25", [0.0, 0.0, 0.0, 0.25]),
 ];
 
 /// A part of a picture: the whole, one of the [`CROPS`] sub-frames, or the
