@@ -106,27 +106,6 @@ impl<const W: usize> Codes<W> {
         out.sort_unstable_by_key(|&(d, i)| (d, i));
         out
     }
-
-    /// Every code within `radius` of any of `queries` (distance, position),
-    /// in position order.
-    pub fn within(&self, queries: &[[u64; W]], radius: u32) -> Vec<(u32, usize)> {
-        let mut out = Vec::new();
-        let mut dist = vec![0u32; BLOCK];
-        let mut start = 0;
-        while start < self.len() {
-            let n = BLOCK.min(self.len() - start);
-            self.min_distances(queries, start, &mut dist[..n]);
-            out.extend(
-                dist[..n]
-                    .iter()
-                    .enumerate()
-                    .filter(|&(_, &d)| d <= radius)
-                    .map(|(j, &d)| (d, start + j)),
-            );
-            start += n;
-        }
-        out
-    }
 }
 
 /// Sets each code's distance to the closest query (`out` is left as it is
@@ -206,6 +185,5 @@ mod tests {
         let queries = [[next(), next(), next(), next()], q];
         assert_eq!(codes.nearest(&queries, 7), naive(&all, &queries, 7));
         assert_eq!(codes.nearest(&queries, 1), vec![(3, 2500)]);
-        assert_eq!(codes.within(&queries, 3), vec![(3, 2500)]);
     }
 }

@@ -97,10 +97,6 @@ impl Index {
         self.ids.is_empty()
     }
 
-    pub fn file_id(&self, i: usize) -> i64 {
-        self.ids[i]
-    }
-
     /// Heap bytes the index takes.
     pub fn bytes(&self) -> usize {
         self.ids.capacity() * 8
