@@ -26,6 +26,21 @@ const MIN_KEPT: f32 = 0.1;
 /// trim (or too much: a nearly flat picture).
 pub fn content_area(grey: &Grey) -> Option<((u32, u32, u32, u32), Frame)> {
     let (w, h) = grey.dimensions();
+    if w < 16 || h < 16 {
+        return None;
+    }
+    // Most pictures reach their edges: with no outer line that is border,
+    // there is nothing to trim (and nothing more to compute).
+    let at = |x: u32, y: u32| grey.get_pixel(x, y).0[0];
+    let outer = [
+        is_border((0..w).map(|x| at(x, 0))),
+        is_border((0..w).map(|x| at(x, h - 1))),
+        is_border((0..h).map(|y| at(0, y))),
+        is_border((0..h).map(|y| at(w - 1, y))),
+    ];
+    if !outer.contains(&true) {
+        return None;
+    }
     let k = factor(w, h, SIDE);
     let small = bin(grey.as_raw(), w, h, k);
     let (sw, sh) = small.dimensions();
