@@ -289,7 +289,7 @@ fn visit_pairings(q: &QueryCodes, reference: &[[u64; 4]], mut f: impl FnMut(Best
     for (code, &(query_frame, transform)) in q.codes.iter().zip(&q.labels) {
         for (k, r) in reference.iter().enumerate() {
             f(Best {
-                distance: (0..4).map(|w| (code[w] ^ r[w]).count_ones()).sum(),
+                distance: Pdq(*code).distance(&Pdq(*r)),
                 transform,
                 query_frame,
                 reference_frame: if k == 0 {
