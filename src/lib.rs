@@ -9,6 +9,7 @@ pub mod analyze;
 pub mod decode;
 pub mod error;
 pub mod exif;
+pub mod features;
 pub mod hash;
 pub mod scan;
 
@@ -24,3 +25,4 @@ pub mod query;
 pub mod report;
 pub mod statement;
 pub mod thumbnail;
+pub mod verify;

@@ -1,0 +1,67 @@
+//! The steered BRIEF descriptor: 256 intensity comparisons between point
+//! pairs around a keypoint, the pairs turned by the keypoint's orientation.
+//! The pairs are drawn once, from a fixed seed, with the isotropic Gaussian
+//! spread of Calonder et al. (σ = patch / 5), inside a disc so that turning
+//! them keeps them in the patch. Pair `i + 128` is pair `i` mirrored top to
+//! bottom, which makes mirroring a picture swap the two halves of each
+//! descriptor ([`super::Features::mirrored`]).
+
+use std::sync::OnceLock;
+
+use image::GrayImage;
+
+/// Radius of the disc the pairs are drawn in.
+pub const RADIUS: i32 = 14;
+/// Seed of the pattern: changing it changes every descriptor, so it is part
+/// of the stored format.
+const SEED: u64 = 0x0b1e_f00d_5eed_0001;
+
+type Pair = [(f32, f32); 2];
+
+fn pairs() -> &'static [Pair; 256] {
+    static PAIRS: OnceLock<[Pair; 256]> = OnceLock::new();
+    PAIRS.get_or_init(|| {
+        let mut rng = fastrand::Rng::with_seed(SEED);
+        let sigma = (2 * RADIUS + 1) as f32 / 5.0;
+        let r2 = (RADIUS * RADIUS) as f32;
+        let mut point = || loop {
+            // Box–Muller: two normal deviates from two uniform ones.
+            let (u, v) = (rng.f32().max(f32::MIN_POSITIVE), rng.f32());
+            let m = (-2.0 * u.ln()).sqrt() * sigma;
+            let (s, c) = (std::f32::consts::TAU * v).sin_cos();
+            let (x, y) = (m * c, m * s);
+            if x * x + y * y <= r2 {
+                return (x, y);
+            }
+        };
+        let mut out = [[(0.0, 0.0); 2]; 256];
+        for i in 0..128 {
+            let (a, b) = (point(), point());
+            out[i] = [a, b];
+            out[i + 128] = [(a.0, -a.1), (b.0, -b.1)];
+        }
+        out
+    })
+}
+
+/// The descriptor of the keypoint at (x, y) with orientation `angle`, read
+/// from the smoothed level. The keypoint must be at least [`RADIUS`] + 1
+/// pixels inside the picture.
+pub fn describe(smooth: &GrayImage, x: u32, y: u32, angle: f32) -> [u64; 4] {
+    let (s, c) = angle.sin_cos();
+    let (w, h) = smooth.dimensions();
+    let at = |(px, py): (f32, f32)| {
+        let dx = (c * px - s * py).round() as i64;
+        let dy = (s * px + c * py).round() as i64;
+        let xx = (i64::from(x) + dx).clamp(0, i64::from(w) - 1) as u32;
+        let yy = (i64::from(y) + dy).clamp(0, i64::from(h) - 1) as u32;
+        smooth.get_pixel(xx, yy)[0]
+    };
+    let mut d = [0u64; 4];
+    for (i, [a, b]) in pairs().iter().enumerate() {
+        if at(*a) < at(*b) {
+            d[i / 64] |= 1 << (i % 64);
+        }
+    }
+    d
+}
