@@ -39,7 +39,7 @@ fn hashing(c: &mut Criterion) {
     group.sample_size(20);
     for (name, bytes) in &files {
         group.bench_function(name.as_str(), |b| {
-            b.iter(|| analyze_bytes(std::hint::black_box(bytes), &limits).expect("hashes"))
+            b.iter(|| analyze_bytes(std::hint::black_box(bytes), &limits, false).expect("hashes"))
         });
     }
     group.finish();

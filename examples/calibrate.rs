@@ -101,7 +101,7 @@ fn main() {
     paths.sort();
     let mut analyses = Vec::new();
     for p in paths {
-        if let Ok(mut a) = analyze_bytes(&std::fs::read(&p).unwrap(), &limits) {
+        if let Ok(mut a) = analyze_bytes(&std::fs::read(&p).unwrap(), &limits, false) {
             a.path = p;
             analyses.push(a);
         }
@@ -182,7 +182,7 @@ fn main() {
         }
         let img = image::open(&a.path).unwrap();
         for (k, (_, bytes)) in transforms(&img).into_iter().enumerate() {
-            let q = analyze_bytes(&bytes, &limits).unwrap();
+            let q = analyze_bytes(&bytes, &limits, false).unwrap();
             let hits = index.search(&q.hashes, &[], &everything, usize::MAX, 256);
             let d = hits
                 .iter()

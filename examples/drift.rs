@@ -36,8 +36,10 @@ fn main() {
             let Ok(bytes) = std::fs::read(entry.path()) else {
                 continue;
             };
-            let (Ok(full), Ok(fast)) = (decode(&bytes, &limits), analyze_bytes(&bytes, &limits))
-            else {
+            let (Ok(full), Ok(fast)) = (
+                decode(&bytes, &limits),
+                analyze_bytes(&bytes, &limits, false),
+            ) else {
                 continue;
             };
             let grey = grey_of(&full.image);

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use crate::decode::{self, Limits};
 use crate::error::FileError;
 use crate::exif::{read_exif, ExifSummary};
+use crate::features::Features;
 use crate::hash::{hash_image, Hashes};
 
 /// Everything provcheck learns from one image file.
@@ -27,6 +28,9 @@ pub struct Analysis {
     pub width: u32,
     pub height: u32,
     pub hashes: Hashes,
+    /// Local features, when asked for (corpus building and queries; see
+    /// [`crate::verify`]).
+    pub features: Option<Features>,
     pub exif: ExifSummary,
 }
 
@@ -44,9 +48,13 @@ pub fn file_stamp(meta: &std::fs::Metadata) -> (u64, i64) {
 /// Analyses one file within `limits.max_duration`: the work runs on its own
 /// thread, and a file that takes longer is reported as timed out (its thread
 /// is left to finish or die with the process) so one file cannot stall a run.
-pub fn analyze_file_within(path: &Path, limits: &Limits) -> Result<Analysis, FileError> {
+pub fn analyze_file_within(
+    path: &Path,
+    limits: &Limits,
+    features: bool,
+) -> Result<Analysis, FileError> {
     let Some(limit) = limits.max_duration else {
-        return analyze_file(path, limits);
+        return analyze_file(path, limits, features);
     };
     let (tx, rx) = std::sync::mpsc::channel();
     let (owned, copy) = (path.to_path_buf(), *limits);
@@ -54,7 +62,7 @@ pub fn analyze_file_within(path: &Path, limits: &Limits) -> Result<Analysis, Fil
         .name("provcheck-file".into())
         .spawn(move || {
             // The receiver may have given up: nothing to do then.
-            let _ = tx.send(analyze_file(&owned, &copy));
+            let _ = tx.send(analyze_file(&owned, &copy, features));
         })?;
     match rx.recv_timeout(limit) {
         Ok(result) => result,
@@ -65,8 +73,8 @@ pub fn analyze_file_within(path: &Path, limits: &Limits) -> Result<Analysis, Fil
     }
 }
 
-/// Reads and analyses one file.
-pub fn analyze_file(path: &Path, limits: &Limits) -> Result<Analysis, FileError> {
+/// Reads and analyses one file (with its local features if `features`).
+pub fn analyze_file(path: &Path, limits: &Limits, features: bool) -> Result<Analysis, FileError> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(FileError::Io(std::io::Error::other("not a regular file")));
@@ -79,7 +87,7 @@ pub fn analyze_file(path: &Path, limits: &Limits) -> Result<Analysis, FileError>
         });
     }
     let bytes = read_bounded(path, limits.max_file_bytes)?;
-    let mut a = analyze_bytes(&bytes, limits)?;
+    let mut a = analyze_bytes(&bytes, limits, features)?;
     a.path = path.to_path_buf();
     a.size = bytes.len() as u64;
     a.mtime_ns = mtime_ns;
@@ -102,16 +110,18 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError
     Ok(buf)
 }
 
-/// Analyses an image held in memory (`path` is left empty).
-pub fn analyze_bytes(bytes: &[u8], limits: &Limits) -> Result<Analysis, FileError> {
+/// Analyses an image held in memory (`path` is left empty), with its local
+/// features if `features`.
+pub fn analyze_bytes(bytes: &[u8], limits: &Limits, features: bool) -> Result<Analysis, FileError> {
     decode::sniff(bytes)?;
     let guarded = catch_unwind(AssertUnwindSafe(|| {
         let exif = read_exif(bytes);
         let decoded = decode::decode_working(bytes, limits, exif.orientation)?;
         let hashes = hash_image(&decoded.grey);
-        Ok::<_, FileError>((exif, decoded.format, decoded.width, decoded.height, hashes))
+        let local = features.then(|| Features::of(&decoded.grey));
+        Ok::<_, FileError>((exif, decoded, hashes, local))
     }));
-    let (exif, format, width, height, hashes) = match guarded {
+    let (exif, decoded, hashes, features) = match guarded {
         Ok(result) => result?,
         Err(panic) => return Err(FileError::Panic(panic_message(&panic))),
     };
@@ -120,10 +130,11 @@ pub fn analyze_bytes(bytes: &[u8], limits: &Limits) -> Result<Analysis, FileErro
         size: bytes.len() as u64,
         mtime_ns: 0,
         sha256: sha256_hex(bytes),
-        format: format.to_string(),
-        width,
-        height,
+        format: decoded.format.to_string(),
+        width: decoded.width,
+        height: decoded.height,
         hashes,
+        features,
         exif,
     })
 }
@@ -152,6 +163,7 @@ pub enum Progress {
 pub fn analyze_many(
     paths: &[PathBuf],
     limits: &Limits,
+    features: bool,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Vec<(PathBuf, Result<Analysis, FileError>)> {
     let total = paths.len();
@@ -160,7 +172,7 @@ pub fn analyze_many(
     paths
         .par_iter()
         .map(|p| {
-            let r = analyze_file_within(p, limits);
+            let r = analyze_file_within(p, limits, features);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(Progress::FileDone { done: n, total });
             (p.clone(), r)
@@ -180,10 +192,10 @@ mod tests {
             ..Limits::default()
         };
         assert!(matches!(
-            analyze_file_within(&path, &limits),
+            analyze_file_within(&path, &limits, false),
             Err(FileError::TimedOut(_))
         ));
         let relaxed = Limits::default();
-        assert!(analyze_file_within(&path, &relaxed).is_ok());
+        assert!(analyze_file_within(&path, &relaxed, false).is_ok());
     }
 }

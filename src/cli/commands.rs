@@ -171,7 +171,7 @@ impl<'a> Ctx<'a> {
         let done = std::sync::atomic::AtomicUsize::new(0);
         let mut out = self.writer()?;
         for chunk in scan.files.chunks(batch.max(1)) {
-            let results = analyze_many(chunk, &self.limits, &|p| {
+            let results = analyze_many(chunk, &self.limits, false, &|p| {
                 if let Progress::FileDone { .. } = p {
                     let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     bar.event(Progress::FileDone { done: n, total });

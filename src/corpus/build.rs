@@ -106,7 +106,7 @@ pub fn add_paths(
     };
     for chunk in stale.chunks(CHUNK) {
         let files: Vec<PathBuf> = chunk.iter().map(|(f, _)| f.clone()).collect();
-        let results = analyze_many(&files, &opts.limits, &chunk_progress);
+        let results = analyze_many(&files, &opts.limits, true, &chunk_progress);
         let tx = corpus.transaction()?;
         for ((path, result), (_, key)) in results.into_iter().zip(chunk) {
             match result {

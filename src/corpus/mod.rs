@@ -17,7 +17,10 @@ pub use store::ImportReport;
 pub use store::{FileEntry, Reference, Stats};
 
 /// Embedded migrations, applied in order; the schema version is their count.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_initial.sql"),
+    include_str!("../../migrations/0002_features.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

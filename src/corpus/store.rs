@@ -12,6 +12,7 @@ use crate::analyze::Analysis;
 use crate::context::{Context, ContextRecord};
 use crate::error::Result;
 use crate::exif::ExifSummary;
+use crate::features::Features;
 use crate::hash::{Pdq, SETTINGS_VERSION};
 
 /// A reference as the index needs it.
@@ -175,6 +176,17 @@ impl Corpus {
             .conn
             .prepare_cached(&format!("{REFERENCE_SELECT} WHERE f.id = ?1"))?;
         Ok(stmt.query_row([file_id], reference_row).optional()?)
+    }
+
+    /// The local features of a reference, if it has current ones.
+    pub fn features(&self, file_id: i64) -> Result<Option<Features>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM features WHERE file_id = ?1 AND settings = ?2")?;
+        let blob: Option<Vec<u8>> = stmt
+            .query_row(params![file_id, SETTINGS_VERSION], |r| r.get(0))
+            .optional()?;
+        Ok(blob.and_then(|b| Features::from_bytes(&b)))
     }
 
     /// Files whose bytes have this SHA-256.
@@ -618,6 +630,18 @@ pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
             quality,
             h.low_information,
         )?;
+    }
+    match &a.features {
+        Some(f) => {
+            tx.prepare_cached(
+                "INSERT OR REPLACE INTO features (file_id, settings, data) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![id, SETTINGS_VERSION, f.to_bytes()])?;
+        }
+        None => {
+            tx.prepare_cached("DELETE FROM features WHERE file_id = ?1")?
+                .execute([id])?;
+        }
     }
     let e = &a.exif;
     tx.prepare_cached(
