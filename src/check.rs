@@ -15,7 +15,7 @@ use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
 use crate::hash::{Dihedral, Frame};
 use crate::matching::MatchClass;
-use crate::query::{Match, Matcher, QueryOptions};
+use crate::query::{Match, Matcher, QueryOptions, Verified};
 use crate::statement::Statement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -101,7 +101,7 @@ pub fn check_statement(
 ) -> Result<Vec<ImageCheck>> {
     let opts = QueryOptions {
         top: 5,
-        max_distance: matcher.rule.similar,
+        ..QueryOptions::default()
     };
     statement
         .images
@@ -120,7 +120,7 @@ pub fn check_statement(
                 exif_flags: Vec::new(),
                 error: None,
             };
-            let analysis = match analyze_file_within(&path, limits) {
+            let analysis = match analyze_file_within(&path, limits, true) {
                 Ok(a) => a,
                 Err(e) => {
                     check.error = Some(e);
@@ -149,9 +149,14 @@ pub fn check_statement(
 }
 
 /// The earliest-published match; undated ones count after dated ones, ties
-/// go to the closest.
+/// go to the closest. Another shot of the same scene is no original.
 fn earliest(matches: &[Match]) -> Option<&Match> {
-    matches.iter().min_by_key(|m| {
+    let copy = |m: &&Match| {
+        m.verification
+            .as_ref()
+            .is_none_or(|v| v.verdict != Verified::OtherShot)
+    };
+    matches.iter().filter(copy).min_by_key(|m| {
         let date = m
             .context
             .as_ref()

@@ -15,6 +15,7 @@ use crate::exif::ExifSummary;
 use crate::hash::{Dihedral, Frame};
 use crate::index::Index;
 use crate::matching::{MatchClass, MatchRule};
+use crate::verify::{self, Verdict};
 
 /// A reference matched by a query image.
 #[derive(Debug, Clone, Serialize)]
@@ -32,6 +33,9 @@ pub struct Match {
     pub query_frame: Frame,
     pub reference_frame: Frame,
     pub phash_distance: u32,
+    /// What local-feature verification found, when both sides have features
+    /// and the reference was among the closest candidates.
+    pub verification: Option<VerificationSummary>,
     pub sha256: String,
     pub width: u32,
     pub height: u32,
@@ -40,6 +44,49 @@ pub struct Match {
     /// Every known appearance, earliest first.
     pub contexts: Vec<Context>,
     pub exif: ExifSummary,
+}
+
+/// What verification made of a match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verified {
+    /// One transform maps the query onto the reference: a copy.
+    Copy,
+    /// The same scene from another viewpoint: a look-alike, not a copy.
+    OtherShot,
+}
+
+/// The outcome of verifying a match with local features.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerificationSummary {
+    pub verdict: Verified,
+    /// Feature pairs found, and those agreeing with the transform.
+    pub pairs: usize,
+    pub inliers: usize,
+    /// The query is the reference mirrored left to right.
+    pub mirrored: bool,
+    /// Scale and rotation (degrees) taking the query onto the reference.
+    pub scale: f32,
+    pub rotation: f32,
+}
+
+impl VerificationSummary {
+    fn of(v: &Verdict) -> Option<VerificationSummary> {
+        let (verdict, check, mirrored) = match v {
+            Verdict::Copy { check, mirrored } => (Verified::Copy, check, *mirrored),
+            Verdict::OtherShot { check, mirrored } => (Verified::OtherShot, check, *mirrored),
+            Verdict::Unknown => return None,
+        };
+        let (hi, lo) = check.transform.scales();
+        Some(VerificationSummary {
+            verdict,
+            pairs: check.pairs,
+            inliers: check.inliers,
+            mirrored,
+            scale: (hi * lo).sqrt(),
+            rotation: check.transform.degrees(),
+        })
+    }
 }
 
 /// The result for one query file.
@@ -84,18 +131,51 @@ impl<'c> Matcher<'c> {
         self.index.len()
     }
 
-    /// The matches of an analysed image, closest first.
+    /// The matches of an analysed image, closest first. With the query's
+    /// local features, the [`verify::CANDIDATES`] closest references within
+    /// [`verify::RADIUS`] are verified: a confirmed copy is a near-duplicate
+    /// at any hash distance, another shot of the same scene only similar.
     pub fn find(&self, a: &Analysis, opts: &QueryOptions) -> Result<Vec<Match>> {
         let identical = self.corpus.files_with_sha256(&a.sha256)?;
+        let (rule, extra) = match &a.features {
+            Some(_) => (
+                MatchRule {
+                    similar: self.rule.similar.max(verify::RADIUS),
+                    ..self.rule
+                },
+                verify::CANDIDATES,
+            ),
+            None => (self.rule, 0),
+        };
         let hits = self.index.search(
             &a.hashes,
             &identical,
-            &self.rule,
-            opts.top,
+            &rule,
+            opts.top + extra,
             opts.max_distance,
         );
-        let mut out = Vec::with_capacity(hits.len());
-        for h in hits {
+        let mut judged = Vec::with_capacity(hits.len());
+        for (k, mut h) in hits.into_iter().enumerate() {
+            let verdict = match (&a.features, h.class) {
+                (_, MatchClass::Identical) => Verdict::Unknown,
+                (Some(qf), _) if k < extra => match self.corpus.features(h.file_id)? {
+                    Some(rf) => verify::judge(qf, &rf),
+                    None => Verdict::Unknown,
+                },
+                _ => Verdict::Unknown,
+            };
+            if h.class != MatchClass::Identical {
+                let Some(class) = self.rule.judge(h.distance, &verdict) else {
+                    continue;
+                };
+                h.class = class;
+            }
+            judged.push((h, verdict));
+        }
+        judged.sort_by_key(|(h, v)| (h.class, !v.is_copy(), h.distance, h.index));
+        judged.truncate(opts.top);
+        let mut out = Vec::with_capacity(judged.len());
+        for (h, verdict) in judged {
             // A file removed by another process since the index was read
             // is no longer a match.
             let Some(r) = self.corpus.reference(h.file_id)? else {
@@ -116,6 +196,7 @@ impl<'c> Matcher<'c> {
                 query_frame: h.query_frame,
                 reference_frame: h.reference_frame,
                 phash_distance: (r.phash ^ a.hashes.phash).count_ones(),
+                verification: VerificationSummary::of(&verdict),
                 sha256: r.sha256.clone(),
                 width: r.width,
                 height: r.height,
@@ -136,7 +217,7 @@ impl<'c> Matcher<'c> {
     ) -> Result<Vec<QueryOutcome>> {
         let analysed: Vec<_> = paths
             .par_iter()
-            .map(|p| (p.clone(), analyze_file_within(p, limits)))
+            .map(|p| (p.clone(), analyze_file_within(p, limits, true)))
             .collect();
         analysed
             .into_iter()

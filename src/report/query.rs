@@ -23,6 +23,7 @@ pub(crate) fn match_json(m: &Match, paths: &Style) -> serde_json::Value {
         "transform": m.transform,
         "frames": {"query": m.query_frame, "reference": m.reference_frame},
         "phash_distance": m.phash_distance,
+        "verification": m.verification,
         "sha256": m.sha256,
         "width": m.width,
         "height": m.height,
