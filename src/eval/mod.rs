@@ -14,8 +14,11 @@ use crate::analyze::{analyze_bytes, read_bounded, Analysis};
 use crate::corpus::Reference;
 use crate::decode::Limits;
 use crate::error::FileError;
+use crate::features::Features;
 use crate::hash::Hashes;
 use crate::index;
+use crate::matching::{MatchClass, MatchRule};
+use crate::verify::{self, Verdict};
 
 pub use transforms::Transform;
 
@@ -29,15 +32,20 @@ pub enum Method {
     Pdq,
     /// PDQ against the eight rotations/flips of the query.
     PdqDihedral,
-    /// provcheck's default: rotations/flips and sub-frames of both sides.
+    /// provcheck's hash stage alone: rotations/flips and sub-frames of both
+    /// sides.
+    ProvcheckHash,
+    /// provcheck's default: the hash stage, then local-feature verification
+    /// of the closest candidates ([`crate::verify`]).
     Provcheck,
 }
 
 impl Method {
-    pub const ALL: [Method; 4] = [
+    pub const ALL: [Method; 5] = [
         Method::Phash,
         Method::Pdq,
         Method::PdqDihedral,
+        Method::ProvcheckHash,
         Method::Provcheck,
     ];
 
@@ -46,12 +54,14 @@ impl Method {
             Method::Phash => "phash64",
             Method::Pdq => "pdq",
             Method::PdqDihedral => "pdq-dihedral",
+            Method::ProvcheckHash => "provcheck-hash",
             Method::Provcheck => "provcheck",
         }
     }
 
-    /// Distance between a query and a reference by this method; `None` when
-    /// either side is low-information (never matched on distance alone).
+    /// Hash distance between a query and a reference by this method (the
+    /// hash stage's for both provcheck methods); `None` when either side is
+    /// low-information (never matched on distance alone).
     pub fn distance(self, q: &Hashes, r: &Reference) -> Option<u32> {
         if q.low_information || r.low_information {
             return None;
@@ -65,8 +75,52 @@ impl Method {
                 .map(|v| v.distance(&r.pdq))
                 .min()
                 .unwrap_or(u32::MAX),
-            Method::Provcheck => index::distance(q, r),
+            Method::ProvcheckHash | Method::Provcheck => index::distance(q, r),
         })
+    }
+
+    /// The query's score against every reference: `Some` for references it
+    /// may match, lower is closer, a match at or under `threshold`. For the
+    /// default method the closest candidates are verified: a confirmed copy
+    /// scores at most `threshold` whatever its hash distance; another shot
+    /// of the same scene scores `None` and is listed in `same_scene`.
+    fn scores(
+        self,
+        q: &Analysis,
+        refs: &[(Reference, Option<Features>)],
+        threshold: u32,
+        same_scene: &mut Vec<usize>,
+    ) -> Vec<Option<u32>> {
+        let mut scores: Vec<Option<u32>> = refs
+            .iter()
+            .map(|(r, _)| self.distance(&q.hashes, r))
+            .collect();
+        if self != Method::Provcheck {
+            return scores;
+        }
+        let Some(qf) = &q.features else {
+            return scores;
+        };
+        let rule = MatchRule {
+            near_duplicate: threshold,
+            similar: threshold,
+        };
+        for j in verify::candidates(&scores) {
+            let verdict = match &refs[j].1 {
+                Some(rf) => verify::judge(qf, rf),
+                None => Verdict::Unknown,
+            };
+            let d = scores[j].unwrap_or(u32::MAX);
+            scores[j] = match rule.judge(d, &verdict) {
+                Some(MatchClass::NearDuplicate) => Some(d.min(threshold)),
+                Some(_) => {
+                    same_scene.push(j);
+                    None
+                }
+                None => Some(d),
+            };
+        }
+        scores
     }
 }
 
@@ -143,6 +197,9 @@ pub struct Evaluation {
     /// Every false match of the default matcher, closest first, so the
     /// pictures behind the false-match rate can be looked at.
     pub false_match_pairs: Vec<FalseMatch>,
+    /// Look-alikes the default matcher told apart from copies: another shot
+    /// of the same scene, reported as similar (hash distance given).
+    pub same_scene: Vec<FalseMatch>,
     /// Files that could not be read or decoded, with the reason.
     pub failures: Vec<(PathBuf, FileError)>,
     /// Originals and distractors left out as copies of another one (the
@@ -183,7 +240,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
                 // Read once: the analysis hashes the bytes, the transforms
                 // start from the full decode.
                 let bytes = read_bounded(p, opts.limits.max_file_bytes)?;
-                let mut a = analyze_bytes(&bytes, &opts.limits)?;
+                let mut a = analyze_bytes(&bytes, &opts.limits, true)?;
                 a.path = p.clone();
                 let img = crate::decode::decode(&bytes, &opts.limits)?.image;
                 Ok::<_, FileError>((a, img))
@@ -212,36 +269,60 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
         opts.threshold,
     );
     duplicates.extend(more);
-    let corpus: Vec<Reference> = originals
+    let corpus: Vec<(Reference, Option<Features>)> = originals
         .iter()
         .chain(distractors.iter())
         .enumerate()
-        .map(|(i, (a, _))| Reference::from_analysis(i as i64, a))
+        .map(|(i, (a, _))| (Reference::from_analysis(i as i64, a), a.features.clone()))
         .collect();
     let methods = Method::ALL.len();
     let mut distances = vec![Distances::default(); methods];
     let mut rows = Vec::new();
     let mut pairs = Vec::new();
+    let mut same_scene = Vec::new();
     let provcheck = Method::ALL
         .iter()
         .position(|m| *m == Method::Provcheck)
         .unwrap_or(0);
+    let hash_stage = Method::ALL
+        .iter()
+        .position(|m| *m == Method::ProvcheckHash)
+        .unwrap_or(0);
+    let threshold = opts.threshold;
+    // Each query's scores by every method, and the look-alikes the default
+    // method told apart.
+    let score_all = |q: &Analysis| {
+        let mut scene = Vec::new();
+        let s: Scores = Method::ALL
+            .iter()
+            .map(|m| m.scores(q, &corpus, threshold, &mut scene))
+            .collect();
+        (s, scene)
+    };
     for (family, t) in transforms::all() {
-        let copies: Vec<(usize, Hashes)> = originals
+        let copies: Vec<(usize, Scores, Vec<usize>)> = originals
             .par_iter()
             .enumerate()
             .filter_map(|(i, (_, img))| {
                 let bytes = t.apply(img, opts.seed ^ (i as u64).wrapping_mul(0x9e37_79b9));
-                analyze_bytes(&bytes, &opts.limits)
-                    .ok()
-                    .map(|a| (i, a.hashes))
+                let a = analyze_bytes(&bytes, &opts.limits, true).ok()?;
+                let (s, scene) = score_all(&a);
+                Some((i, s, scene))
             })
             .collect();
         let mut recall = vec![0usize; methods];
         let mut false_matches = vec![0usize; methods];
-        for (own, q) in &copies {
-            for (m, method) in Method::ALL.iter().enumerate() {
-                let d: Vec<Option<u32>> = corpus.iter().map(|r| method.distance(q, r)).collect();
+        for (own, scores, scene) in &copies {
+            let source = &originals[*own].0.path;
+            for &j in scene {
+                same_scene.push(FalseMatch {
+                    source: source.clone(),
+                    transform: Some(t.name()),
+                    reference: corpus[j].0.path.clone(),
+                    distance: scores[hash_stage][j].unwrap_or(u32::MAX),
+                });
+            }
+            for (m, d) in scores.iter().enumerate() {
                 let mine = d[*own];
                 let closest = d
                     .iter()
@@ -250,11 +331,11 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
                     .filter_map(|(j, x)| x.map(|x| (x, j)))
                     .min();
                 let other = closest.map(|c| c.0);
-                if let Some((o, j)) = closest.filter(|c| m == provcheck && c.0 <= opts.threshold) {
+                if let Some((o, j)) = closest.filter(|c| m == provcheck && c.0 <= threshold) {
                     pairs.push(FalseMatch {
-                        source: originals[*own].0.path.clone(),
+                        source: source.clone(),
                         transform: Some(t.name()),
-                        reference: corpus[j].path.clone(),
+                        reference: corpus[j].0.path.clone(),
                         distance: o,
                     });
                 }
@@ -263,10 +344,9 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
                 }
                 if let Some(o) = other {
                     distances[m].non_matching.push(o);
-                    false_matches[m] += usize::from(o <= opts.threshold);
+                    false_matches[m] += usize::from(o <= threshold);
                 }
-                let hit =
-                    matches!(mine, Some(x) if x <= opts.threshold && other.is_none_or(|o| x <= o));
+                let hit = matches!(mine, Some(x) if x <= threshold && other.is_none_or(|o| x <= o));
                 recall[m] += usize::from(hit);
             }
         }
@@ -280,32 +360,43 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
         });
     }
     let mut distractor_false_matches = vec![0usize; methods];
-    for (k, (d, _)) in distractors.iter().enumerate() {
+    let scored: Vec<_> = distractors.par_iter().map(|(d, _)| score_all(d)).collect();
+    for (k, ((d, _), (scores, scene))) in distractors.iter().zip(scored).enumerate() {
         let own = originals.len() + k;
-        for (m, method) in Method::ALL.iter().enumerate() {
-            let closest = corpus
+        for &j in scene.iter().filter(|&&j| j != own) {
+            same_scene.push(FalseMatch {
+                source: d.path.clone(),
+                transform: None,
+                reference: corpus[j].0.path.clone(),
+                distance: scores[hash_stage][j].unwrap_or(u32::MAX),
+            });
+        }
+        for (m, s) in scores.iter().enumerate() {
+            let closest = s
                 .iter()
                 .enumerate()
                 .filter(|(j, _)| *j != own)
-                .filter_map(|(j, r)| method.distance(&d.hashes, r).map(|x| (x, j)))
+                .filter_map(|(j, x)| x.map(|x| (x, j)))
                 .min();
-            if let Some((o, j)) = closest.filter(|c| m == provcheck && c.0 <= opts.threshold) {
+            if let Some((o, j)) = closest.filter(|c| m == provcheck && c.0 <= threshold) {
                 pairs.push(FalseMatch {
                     source: d.path.clone(),
                     transform: None,
-                    reference: corpus[j].path.clone(),
+                    reference: corpus[j].0.path.clone(),
                     distance: o,
                 });
             }
             if let Some((o, _)) = closest {
                 distances[m].non_matching.push(o);
-                distractor_false_matches[m] += usize::from(o <= opts.threshold);
+                distractor_false_matches[m] += usize::from(o <= threshold);
             }
         }
     }
     pairs.sort_by_key(|p| p.distance);
+    same_scene.sort_by_key(|p| p.distance);
     Evaluation {
         false_match_pairs: pairs,
+        same_scene,
         originals: originals.len(),
         distractors: distractors.len(),
         threshold: opts.threshold,
@@ -319,6 +410,9 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
 }
 
 type Loaded = (Analysis, image::DynamicImage);
+
+/// A query's score against every reference, per method.
+type Scores = Vec<Vec<Option<u32>>>;
 
 /// Keeps one file per picture: a file within `threshold` of one kept
 /// before it, in `seen` or earlier in `loaded` (the same photo at another

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde_json::json;
 
 use super::{write_table, Report, Style};
-use crate::eval::{Distances, Evaluation, Method};
+use crate::eval::{Distances, Evaluation, FalseMatch, Method};
 
 pub struct EvalReport<'a> {
     pub eval: &'a Evaluation,
@@ -34,6 +34,21 @@ fn summary(d: &Distances) -> serde_json::Value {
         "threshold_for_false_match_rate_1e-3": d.threshold_for(1e-3),
         "threshold_for_false_match_rate_1e-4": d.threshold_for(1e-4),
     })
+}
+
+fn pair(f: &FalseMatch) -> serde_json::Value {
+    json!({
+        "source": f.source.to_string_lossy(), "transform": f.transform,
+        "reference": f.reference.to_string_lossy(), "distance": f.distance,
+    })
+}
+
+fn described(f: &FalseMatch) -> String {
+    let copy = match &f.transform {
+        Some(t) => format!("{t} of {}", f.source.to_string_lossy()),
+        None => format!("distractor {}", f.source.to_string_lossy()),
+    };
+    super::printable(&copy)
 }
 
 fn show(x: Option<u32>) -> String {
@@ -92,10 +107,8 @@ impl Report for EvalReport<'_> {
                 "path": p.to_string_lossy(), "duplicate_of": of.to_string_lossy()
             })).collect::<Vec<_>>(),
             "low_information": e.low_information.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
-            "false_matches": e.false_match_pairs.iter().map(|f| json!({
-                "source": f.source.to_string_lossy(), "transform": f.transform,
-                "reference": f.reference.to_string_lossy(), "distance": f.distance,
-            })).collect::<Vec<_>>(),
+            "false_matches": e.false_match_pairs.iter().map(pair).collect::<Vec<_>>(),
+            "same_scene": e.same_scene.iter().map(pair).collect::<Vec<_>>(),
         })]
     }
 
@@ -142,15 +155,20 @@ impl Report for EvalReport<'_> {
             .collect();
         write_table(w, &self.style, &headers, &rows)?;
         for f in &e.false_match_pairs {
-            let copy = match &f.transform {
-                Some(t) => format!("{t} of {}", f.source.to_string_lossy()),
-                None => format!("distractor {}", f.source.to_string_lossy()),
-            };
             writeln!(
                 w,
                 "false match at {}: {} came closest to {}",
                 f.distance,
-                super::printable(&copy),
+                described(f),
+                super::printable(&f.reference.to_string_lossy())
+            )?;
+        }
+        for f in &e.same_scene {
+            writeln!(
+                w,
+                "same scene, not a copy (hash distance {}): {} and {}",
+                f.distance,
+                described(f),
                 super::printable(&f.reference.to_string_lossy())
             )?;
         }

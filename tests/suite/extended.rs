@@ -51,10 +51,15 @@ fn dihedral_variants_equal_the_hashes_of_turned_files() {
         return;
     };
     let dih = data.join("pdq-reference/reg-test-input/dih");
-    let original = analyze_file(&dih.join("bridge-1-original.jpg"), &Limits::default()).unwrap();
+    let original = analyze_file(
+        &dih.join("bridge-1-original.jpg"),
+        &Limits::default(),
+        false,
+    )
+    .unwrap();
     for entry in std::fs::read_dir(&dih).unwrap() {
         let p = entry.unwrap().path();
-        let a = analyze_file(&p, &Limits::default()).unwrap();
+        let a = analyze_file(&p, &Limits::default(), false).unwrap();
         let best = original
             .hashes
             .pdq_variants
@@ -87,7 +92,7 @@ fn malformed_exif_never_fails_a_hash() {
         for p in files(&data.join(dir)) {
             let bytes = std::fs::read(&p).unwrap();
             let decodable = image::load_from_memory(&bytes).is_ok();
-            let result = analyze_file(&p, &Limits::default());
+            let result = analyze_file(&p, &Limits::default(), false);
             let big_enough =
                 image::load_from_memory(&bytes).is_ok_and(|i| i.width() >= 5 && i.height() >= 5);
             if decodable && big_enough {
@@ -136,4 +141,33 @@ fn hostile_files_are_reported_one_by_one_without_crashing() {
         }
     }
     assert!(ok > 100 && failed > 100, "{ok} hashed, {failed} failed");
+}
+
+/// The stereo pair of the shared photos (one scene, two viewpoints): each
+/// one queried against a corpus holding the other is at most `similar`,
+/// verified as another shot, never a copy.
+#[test]
+fn a_stereo_look_alike_is_similar_not_a_copy() {
+    let Some(data) = shared_data("a_stereo_look_alike_is_similar_not_a_copy") else {
+        return;
+    };
+    let photos = data.join("photos");
+    let ws = super::util::Workspace::new();
+    std::fs::copy(
+        photos.join("skimage_motorcycle_left.png"),
+        ws.path().join("left.png"),
+    )
+    .unwrap();
+    ws.run_json(&["corpus", "build", "left.png"], 0);
+    std::fs::copy(
+        photos.join("skimage_motorcycle_right.png"),
+        ws.path().join("right.png"),
+    )
+    .unwrap();
+    let v = ws.run_json(&["query", "right.png"], 1);
+    assert!(!v[0]["matches"].as_array().unwrap().is_empty(), "{v}");
+    for m in v[0]["matches"].as_array().unwrap() {
+        assert_eq!(m["class"], "similar", "{m}");
+        assert_eq!(m["verification"]["verdict"], "other-shot", "{m}");
+    }
 }

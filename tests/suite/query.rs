@@ -171,3 +171,45 @@ fn a_screenshot_of_a_post_finds_the_photo_inside() {
     );
     assert_eq!(top["frames"]["query"], "content", "{top}");
 }
+
+/// A copy cut to its top-left 45% and tilted by 6°: too far from its
+/// original for any hash, found by verifying the closest candidates with
+/// local features, and reported as a verified copy.
+#[test]
+fn a_deep_tilted_crop_is_verified_as_a_copy() {
+    let ws = Workspace::new();
+    ws.build_references();
+    let photo = image::open(references().join("gps_dscn0021.jpg")).unwrap();
+    let (w, h) = (photo.width(), photo.height());
+    let part = photo.crop_imm(0, 0, w * 2 / 3, h * 2 / 3).to_rgb8();
+    let tilted = imageproc::geometric_transformations::rotate_about_center(
+        &part,
+        6f32.to_radians(),
+        imageproc::geometric_transformations::Interpolation::Bilinear,
+        imageproc::geometric_transformations::Border::Constant(image::Rgb([0, 0, 0])),
+    );
+    let (tw, th) = tilted.dimensions();
+    let inner =
+        image::imageops::crop_imm(&tilted, tw / 8, th / 8, tw * 3 / 4, th * 3 / 4).to_image();
+    super::util::save_jpeg(
+        &image::DynamicImage::ImageRgb8(inner),
+        &ws.path().join("cut.jpg"),
+        80,
+    );
+    let out = ws
+        .cmd()
+        .args(["--format", "json", "query", "cut.jpg"])
+        .assert()
+        .code(1);
+    let top = &json(&out.get_output().stdout)[0]["matches"][0];
+    assert!(
+        top["path"].as_str().unwrap().ends_with("gps_dscn0021.jpg"),
+        "{top}"
+    );
+    assert_eq!(top["class"], "near-duplicate", "{top}");
+    let v = &top["verification"];
+    assert_eq!(v["verdict"], "copy", "{top}");
+    assert!(v["inliers"].as_u64().unwrap() >= 20, "{top}");
+    let rotation = v["rotation"].as_f64().unwrap();
+    assert!((rotation.abs() - 6.0).abs() < 1.5, "rotation {rotation}");
+}
