@@ -1,9 +1,10 @@
 //! Exact search speed. Plain codes at 10k, 1M and 10M references: one
 //! 256-bit (PDQ) query, its eight rotations/flips together, and one 64-bit
 //! query, each on one thread, plus a batch of queries on every core. Then
-//! the full provcheck query (eight rotations/flips of the whole picture and
-//! of its twelve sub-frames, against references that carry twelve each) at
-//! 100k references. Codes are random, from the same generator and seeds as
+//! the full provcheck query at 100k references: the hash search (eight
+//! rotations/flips of the whole picture and of its twelve sub-frames, against
+//! references that carry twelve each) and the nomination of candidates (the
+//! whole picture's eight against each reference's whole and windows). Codes are random, from the same generator and seeds as
 //! `benches/faiss_search.py`, so both see identical codes: the scan does the
 //! same work whatever they hold. `PROVCHECK_BENCH_SIZES=10000,1000000` limits
 //! the sizes.
@@ -11,7 +12,8 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use provcheck::hash::{Hashes, Pdq, CROPS};
+use provcheck::corpus::SearchHashes;
+use provcheck::hash::{Hashes, Pdq, CROPS, WINDOWS};
 use provcheck::index::{Codes, Index};
 use provcheck::matching::MatchRule;
 use rayon::prelude::*;
@@ -104,7 +106,14 @@ fn provcheck_query(c: &mut Criterion) {
     let mut index = Index::default();
     for i in 0..100_000 {
         let crops: Vec<Pdq> = (0..CROPS.len()).map(|_| Pdq(rng.code())).collect();
-        index.push(i, Pdq(rng.code()), &crops, false);
+        let windows: Vec<Pdq> = (0..WINDOWS).map(|_| Pdq(rng.code())).collect();
+        index.push(SearchHashes {
+            file_id: i,
+            pdq: Pdq(rng.code()),
+            crops: &crops,
+            windows: &windows,
+            low_information: false,
+        });
     }
     index.shrink_to_fit();
     let variants = [(); 8].map(|_| Pdq(rng.code()));
@@ -116,22 +125,28 @@ fn provcheck_query(c: &mut Criterion) {
         crops: (0..CROPS.len())
             .map(|_| [(); 8].map(|_| Pdq(rng.code())))
             .collect(),
+        windows: Vec::new(),
         content: None,
         low_information: false,
     };
     eprintln!(
-        "provcheck index of 100k references with sub-frames: {} bytes per reference",
+        "provcheck index of 100k references with sub-frames and windows: {} bytes per reference",
         index.bytes() / index.len()
     );
     let rule = MatchRule::default();
+    let query = || {
+        let hits = index.search(&hashes, &[], &rule, 17, 256);
+        let skip: Vec<usize> = hits.iter().map(|h| h.index).collect();
+        (hits, index.nominate(&hashes, 12, 112, &skip))
+    };
     let pool = one_thread();
     c.bench_function(
-        "provcheck query, 100k references with sub-frames, 1 thread",
-        |b| b.iter(|| pool.install(|| black_box(index.search(&hashes, &[], &rule, 5, 256)))),
+        "provcheck query, 100k references with sub-frames and windows, 1 thread",
+        |b| b.iter(|| pool.install(|| black_box(query()))),
     );
     c.bench_function(
-        "provcheck query, 100k references with sub-frames, all cores",
-        |b| b.iter(|| black_box(index.search(&hashes, &[], &rule, 5, 256))),
+        "provcheck query, 100k references with sub-frames and windows, all cores",
+        |b| b.iter(|| black_box(query())),
     );
 }
 

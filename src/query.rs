@@ -133,8 +133,10 @@ impl<'c> Matcher<'c> {
 
     /// The matches of an analysed image, closest first. With the query's
     /// local features, the [`verify::CANDIDATES`] closest references within
-    /// [`verify::RADIUS`] are verified: a confirmed copy is a near-duplicate
-    /// at any hash distance, another shot of the same scene only similar.
+    /// [`verify::RADIUS`] are verified, and as many more nominated by their
+    /// windows ([`Index::nominate`]): a confirmed copy is a near-duplicate
+    /// at any hash distance, another shot of the same scene only similar,
+    /// and a nominee that verification does not confirm is no match.
     pub fn find(&self, a: &Analysis, opts: &QueryOptions) -> Result<Vec<Match>> {
         let identical = self.corpus.files_with_sha256(&a.sha256)?;
         let (rule, extra) = match &a.features {
@@ -147,23 +149,34 @@ impl<'c> Matcher<'c> {
             ),
             None => (self.rule, 0),
         };
-        let hits = self.index.search(
+        let mut hits = self.index.search(
             &a.hashes,
             &identical,
             &rule,
             opts.top + extra,
             opts.max_distance,
         );
+        if extra > 0 {
+            let skip: Vec<usize> = hits.iter().map(|h| h.index).collect();
+            let radius = verify::RADIUS.min(opts.max_distance);
+            hits.extend(self.index.nominate(&a.hashes, extra, radius, &skip));
+        }
+        let probe = a.features.as_ref().map(verify::Probe::new);
         let mut judged = Vec::with_capacity(hits.len());
         for (k, mut h) in hits.into_iter().enumerate() {
-            let verdict = match (&a.features, h.class) {
+            let verdict = match (&probe, h.class) {
                 (_, MatchClass::Identical) => Verdict::Unknown,
-                (Some(qf), _) if k < extra => match self.corpus.features(h.file_id)? {
-                    Some(rf) => verify::judge(qf, &rf),
-                    None => Verdict::Unknown,
-                },
+                (Some(probe), _) if k < extra || h.nominated => {
+                    match self.corpus.features(h.file_id)? {
+                        Some(rf) => probe.judge(&rf),
+                        None => Verdict::Unknown,
+                    }
+                }
                 _ => Verdict::Unknown,
             };
+            if h.nominated && verdict == Verdict::Unknown {
+                continue;
+            }
             if h.class != MatchClass::Identical {
                 let Some(class) = self.rule.judge(h.distance, &verdict) else {
                     continue;

@@ -330,10 +330,31 @@ impl Verdict {
     }
 }
 
-/// Verifies a candidate against the query as shown and mirrored.
-pub fn judge(q: &Features, r: &Features) -> Verdict {
+/// A query's features as shown and mirrored, made once per query and
+/// judged against each candidate.
+#[derive(Debug, Clone)]
+pub struct Probe {
+    shown: Features,
+    mirrored: Features,
+}
+
+impl Probe {
+    pub fn new(q: &Features) -> Probe {
+        Probe {
+            shown: q.clone(),
+            mirrored: q.mirrored(),
+        }
+    }
+
+    /// Verifies a candidate against the query as shown and mirrored.
+    pub fn judge(&self, r: &Features) -> Verdict {
+        judge_pair(&self.shown, &self.mirrored, r)
+    }
+}
+
+fn judge_pair(q: &Features, q_mirrored: &Features, r: &Features) -> Verdict {
     let shown = verify(q, r).map(|v| (v, false));
-    let mirrored = verify(&q.mirrored(), r).map(|v| (v, true));
+    let mirrored = verify(q_mirrored, r).map(|v| (v, true));
     let Some((check, mirrored)) = [shown, mirrored]
         .into_iter()
         .flatten()
@@ -360,12 +381,14 @@ pub const CANDIDATES: usize = 12;
 /// 40% or tilted by 8° mostly stay under this.
 pub const RADIUS: u32 = 112;
 
-/// Which references to verify, given each one's hash distance (`None`:
-/// not comparable): the [`CANDIDATES`] closest within [`RADIUS`].
-pub fn candidates(distances: &[Option<u32>]) -> Vec<usize> {
+/// Which references to verify, given each one's distance (`None`: not
+/// comparable): the [`CANDIDATES`] closest within [`RADIUS`], leaving out
+/// `skip`.
+pub fn candidates(distances: &[Option<u32>], skip: &[usize]) -> Vec<usize> {
     let mut c: Vec<(u32, usize)> = distances
         .iter()
         .enumerate()
+        .filter(|(j, _)| !skip.contains(j))
         .filter_map(|(j, d)| d.filter(|&d| d <= RADIUS).map(|d| (d, j)))
         .collect();
     c.sort_unstable();

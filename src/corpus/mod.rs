@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 
 pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
 pub use store::ImportReport;
-pub use store::{FileEntry, Reference, Stats};
+pub use store::{FileEntry, Reference, SearchHashes, Stats};
 
 /// Embedded migrations, applied in order; the schema version is their count.
 const MIGRATIONS: &[&str] = &[

@@ -29,6 +29,19 @@ pub struct Reference {
     pub phash: u64,
     /// PDQ of the standard sub-frames (see [`crate::hash::CROPS`]).
     pub crops: Vec<Pdq>,
+    /// PDQ of the deep crops that nominate candidates (see
+    /// [`crate::hash::window`]).
+    pub windows: Vec<Pdq>,
+    pub low_information: bool,
+}
+
+/// What the search index needs of one reference.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchHashes<'a> {
+    pub file_id: i64,
+    pub pdq: Pdq,
+    pub crops: &'a [Pdq],
+    pub windows: &'a [Pdq],
     pub low_information: bool,
 }
 
@@ -46,6 +59,7 @@ impl Reference {
             pdq_quality: a.hashes.pdq_quality,
             phash: a.hashes.phash,
             crops: a.hashes.crops.iter().map(|c| c[0]).collect(),
+            windows: a.hashes.windows.clone(),
             low_information: a.hashes.low_information,
         }
     }
@@ -97,16 +111,18 @@ pub(crate) struct Cached {
 
 /// The columns [`reference_row`] reads.
 const REFERENCE_SELECT: &str = "SELECT f.id, f.path, f.sha256, f.format, f.width, f.height,
-        p.hash, p.quality, p.low_information, h.hash, c.hash
+        p.hash, p.quality, p.low_information, h.hash, c.hash, w.hash
      FROM files f
      JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
      LEFT JOIN hashes h ON h.file_id = f.id AND h.algorithm = 'phash64'
-     LEFT JOIN hashes c ON c.file_id = f.id AND c.algorithm = 'pdq-crops'";
+     LEFT JOIN hashes c ON c.file_id = f.id AND c.algorithm = 'pdq-crops'
+     LEFT JOIN hashes w ON w.file_id = f.id AND w.algorithm = 'pdq-windows'";
 
 fn reference_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Reference> {
     let pdq: Vec<u8> = r.get(6)?;
     let ph: Vec<u8> = r.get::<_, Option<Vec<u8>>>(9)?.unwrap_or_default();
     let crops: Vec<u8> = r.get::<_, Option<Vec<u8>>>(10)?.unwrap_or_default();
+    let windows: Vec<u8> = r.get::<_, Option<Vec<u8>>>(11)?.unwrap_or_default();
     Ok(Reference {
         file_id: r.get(0)?,
         path: PathBuf::from(r.get::<_, String>(1)?),
@@ -119,11 +135,12 @@ fn reference_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Reference> {
         low_information: r.get(8)?,
         phash: ph.try_into().map(u64::from_be_bytes).unwrap_or_default(),
         crops: crops.chunks(32).filter_map(Pdq::from_bytes).collect(),
+        windows: windows.chunks(32).filter_map(Pdq::from_bytes).collect(),
     })
 }
 
-/// Hash rows a fully hashed file has (pdq, phash64, pdq-crops).
-const HASH_ROWS: i64 = 3;
+/// Hash rows a fully hashed file has (pdq, phash64, pdq-crops, pdq-windows).
+const HASH_ROWS: i64 = 4;
 
 fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
@@ -199,35 +216,43 @@ impl Corpus {
     }
 
     /// Streams what the search index needs of every reference, in file id
-    /// order: id, PDQ, sub-frame PDQs and the low-information flag. Reads
-    /// the hash rows in storage order (no join, no index lookups) and sorts
-    /// in memory, so a million references load in well under a second.
-    pub fn for_each_search_hash(&self, mut f: impl FnMut(i64, Pdq, &[Pdq], bool)) -> Result<()> {
+    /// order. Reads the hash rows in storage order (no join, no index
+    /// lookups) and sorts in memory, so a million references load in well
+    /// under a second.
+    pub fn for_each_search_hash(&self, mut f: impl FnMut(SearchHashes<'_>)) -> Result<()> {
         let mut stmt = self.conn.prepare(
-            "SELECT file_id, algorithm = 'pdq', hash, low_information FROM hashes
-             WHERE algorithm IN ('pdq', 'pdq-crops')",
+            "SELECT file_id, algorithm, hash, low_information FROM hashes
+             WHERE algorithm IN ('pdq', 'pdq-crops', 'pdq-windows')",
         )?;
         let mut rows = stmt.query([])?;
         let mut whole: Vec<(i64, Pdq, bool)> = Vec::new();
-        let mut crops: Vec<(i64, Vec<Pdq>)> = Vec::new();
+        // (file id, 0 for sub-frames or 1 for windows, codes)
+        let mut parts: Vec<(i64, u8, Vec<Pdq>)> = Vec::new();
         while let Some(r) = rows.next()? {
             let id: i64 = r.get(0)?;
+            let algorithm = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
             let blob = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-            if r.get(1)? {
-                whole.push((id, Pdq::from_bytes(blob).unwrap_or_default(), r.get(3)?));
-            } else {
-                crops.push((id, blob.chunks(32).filter_map(Pdq::from_bytes).collect()));
+            let codes = || blob.chunks(32).filter_map(Pdq::from_bytes).collect();
+            match algorithm {
+                "pdq" => whole.push((id, Pdq::from_bytes(blob).unwrap_or_default(), r.get(3)?)),
+                "pdq-crops" => parts.push((id, 0, codes())),
+                _ => parts.push((id, 1, codes())),
             }
         }
         whole.sort_unstable_by_key(|w| w.0);
-        crops.sort_unstable_by_key(|c| c.0);
-        let mut crops = crops.into_iter().peekable();
-        for (id, pdq, low) in whole {
-            while crops.next_if(|c| c.0 < id).is_some() {}
-            match crops.next_if(|c| c.0 == id) {
-                Some((_, own)) => f(id, pdq, &own, low),
-                None => f(id, pdq, &[], low),
-            }
+        parts.sort_unstable_by_key(|c| (c.0, c.1));
+        let mut parts = parts.into_iter().peekable();
+        for (file_id, pdq, low_information) in whole {
+            while parts.next_if(|c| c.0 < file_id).is_some() {}
+            let crops = parts.next_if(|c| c.0 == file_id && c.1 == 0);
+            let windows = parts.next_if(|c| c.0 == file_id && c.1 == 1);
+            f(SearchHashes {
+                file_id,
+                pdq,
+                crops: crops.as_ref().map_or(&[], |c| &c.2),
+                windows: windows.as_ref().map_or(&[], |c| &c.2),
+                low_information,
+            });
         }
         Ok(())
     }
@@ -618,6 +643,11 @@ pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
         (
             "pdq-crops",
             h.crops.iter().flat_map(|c| c[0].to_bytes()).collect(),
+            None,
+        ),
+        (
+            "pdq-windows",
+            h.windows.iter().flat_map(|c| c.to_bytes()).collect(),
             None,
         ),
     ] {

@@ -78,50 +78,51 @@ impl Method {
             Method::ProvcheckHash | Method::Provcheck => index::distance(q, r),
         })
     }
+}
 
-    /// The query's score against every reference: `Some` for references it
-    /// may match, lower is closer, a match at or under `threshold`. For the
-    /// default method the closest candidates are verified: a confirmed copy
-    /// scores at most `threshold` whatever its hash distance; another shot
-    /// of the same scene scores `None` and is listed in `same_scene`.
-    fn scores(
-        self,
-        q: &Analysis,
-        refs: &[(Reference, Option<Features>)],
-        threshold: u32,
-        same_scene: &mut Vec<usize>,
-    ) -> Vec<Option<u32>> {
-        let mut scores: Vec<Option<u32>> = refs
-            .iter()
-            .map(|(r, _)| self.distance(&q.hashes, r))
-            .collect();
-        if self != Method::Provcheck {
-            return scores;
-        }
-        let Some(qf) = &q.features else {
-            return scores;
+/// The default matcher's scores of a query against every reference, from
+/// the hash stage's (`Some` for references it may match, lower is closer, a
+/// match at or under `threshold`): the closest candidates by hash, and as
+/// many nominated by the references' windows ([`index::window_distance`]),
+/// are verified. A confirmed copy scores at most `threshold` whatever its
+/// hash distance; another shot of the same scene scores `None` and is listed
+/// in `same_scene`; a nominee that does not verify keeps its hash score.
+fn verified(
+    q: &Analysis,
+    refs: &[(Reference, Option<Features>)],
+    mut scores: Vec<Option<u32>>,
+    threshold: u32,
+    same_scene: &mut Vec<usize>,
+) -> Vec<Option<u32>> {
+    let Some(probe) = q.features.as_ref().map(verify::Probe::new) else {
+        return scores;
+    };
+    let rule = MatchRule {
+        near_duplicate: threshold,
+        similar: threshold,
+    };
+    let by_hash = verify::candidates(&scores, &[]);
+    let windows: Vec<Option<u32>> = refs
+        .iter()
+        .map(|(r, _)| Some(index::window_distance(&q.hashes, r)))
+        .collect();
+    let nominated = verify::candidates(&windows, &by_hash);
+    for j in by_hash.into_iter().chain(nominated) {
+        let verdict = match &refs[j].1 {
+            Some(rf) => probe.judge(rf),
+            None => Verdict::Unknown,
         };
-        let rule = MatchRule {
-            near_duplicate: threshold,
-            similar: threshold,
+        let d = scores[j].unwrap_or(u32::MAX);
+        scores[j] = match rule.judge(d, &verdict) {
+            Some(MatchClass::NearDuplicate) => Some(d.min(threshold)),
+            Some(_) => {
+                same_scene.push(j);
+                None
+            }
+            None => scores[j],
         };
-        for j in verify::candidates(&scores) {
-            let verdict = match &refs[j].1 {
-                Some(rf) => verify::judge(qf, rf),
-                None => Verdict::Unknown,
-            };
-            let d = scores[j].unwrap_or(u32::MAX);
-            scores[j] = match rule.judge(d, &verdict) {
-                Some(MatchClass::NearDuplicate) => Some(d.min(threshold)),
-                Some(_) => {
-                    same_scene.push(j);
-                    None
-                }
-                None => Some(d),
-            };
-        }
-        scores
     }
+    scores
 }
 
 /// What to run.
@@ -157,6 +158,18 @@ pub struct FalseMatch {
     pub transform: Option<String>,
     pub reference: PathBuf,
     pub distance: u32,
+}
+
+/// A copy the default matcher did not find at rank 1 within the threshold.
+#[derive(Debug, Clone)]
+pub struct Miss {
+    /// The original the copy was made from.
+    pub source: PathBuf,
+    pub transform: String,
+    /// The copy's score against its original (`None`: not comparable).
+    pub distance: Option<u32>,
+    /// The reference that came first instead, with its score.
+    pub instead: Option<(PathBuf, u32)>,
 }
 
 /// Distances of one method over every query.
@@ -200,6 +213,8 @@ pub struct Evaluation {
     /// Look-alikes the default matcher told apart from copies: another shot
     /// of the same scene, reported as similar (hash distance given).
     pub same_scene: Vec<FalseMatch>,
+    /// Copies the default matcher missed, so they can be looked at.
+    pub misses: Vec<Miss>,
     /// Files that could not be read or decoded, with the reason.
     pub failures: Vec<(PathBuf, FileError)>,
     /// Originals and distractors left out as copies of another one (the
@@ -280,6 +295,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
     let mut rows = Vec::new();
     let mut pairs = Vec::new();
     let mut same_scene = Vec::new();
+    let mut misses = Vec::new();
     let provcheck = Method::ALL
         .iter()
         .position(|m| *m == Method::Provcheck)
@@ -293,10 +309,19 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
     // method told apart.
     let score_all = |q: &Analysis| {
         let mut scene = Vec::new();
-        let s: Scores = Method::ALL
-            .iter()
-            .map(|m| m.scores(q, &corpus, threshold, &mut scene))
-            .collect();
+        let mut s: Scores = Vec::with_capacity(methods);
+        for m in Method::ALL {
+            let column = match m {
+                Method::Provcheck => {
+                    verified(q, &corpus, s[hash_stage].clone(), threshold, &mut scene)
+                }
+                _ => corpus
+                    .iter()
+                    .map(|(r, _)| m.distance(&q.hashes, r))
+                    .collect(),
+            };
+            s.push(column);
+        }
         (s, scene)
     };
     for (family, t) in transforms::all() {
@@ -348,6 +373,14 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
                 }
                 let hit = matches!(mine, Some(x) if x <= threshold && other.is_none_or(|o| x <= o));
                 recall[m] += usize::from(hit);
+                if m == provcheck && !hit {
+                    misses.push(Miss {
+                        source: source.clone(),
+                        transform: t.name(),
+                        distance: mine,
+                        instead: closest.map(|(o, j)| (corpus[j].0.path.clone(), o)),
+                    });
+                }
             }
         }
         let n = copies.len();
@@ -397,6 +430,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
     Evaluation {
         false_match_pairs: pairs,
         same_scene,
+        misses,
         originals: originals.len(),
         distractors: distractors.len(),
         threshold: opts.threshold,

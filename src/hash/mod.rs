@@ -4,7 +4,9 @@
 //! two-tone images from matching on hash distance alone. Besides the whole
 //! picture, PDQ is taken of twelve standard sub-frames (centred crops, one edge
 //! cut, a corner cut), so a copy that was cropped or had a banner laid over
-//! one edge still meets its original on the part they share.
+//! one edge still meets its original on the part they share. References
+//! also get [`windows`]: deep crops that only nominate candidates for
+//! local-feature verification, never a match by themselves.
 
 pub mod content;
 pub mod pdq;
@@ -19,7 +21,7 @@ use crate::decode::Grey;
 
 /// Version of the hash settings. Stored with every hash; a cached hash made
 /// with other settings is recomputed. Bump it whenever any output changes.
-pub const SETTINGS_VERSION: i64 = 7;
+pub const SETTINGS_VERSION: i64 = 8;
 
 /// The standard sub-frames, as (left, top, right, bottom) margins cut off.
 /// Centred crops, one edge cut (banners, captions), corners cut (the
@@ -40,12 +42,48 @@ pub const CROPS: [(&str, [f32; 4]); 12] = [
     ("bottom-25", [0.0, 0.0, 0.0, 0.25]),
 ];
 
-/// A part of a picture: the whole, one of the [`CROPS`] sub-frames, or the
-/// content area found inside borders and bars (margins in thousandths).
+/// The [`windows`](window): (side as a share of the reference's width and
+/// height, placements per axis). Crops keeping 40% of the area on a 5×5 grid
+/// and 60% on a 3×3 grid, so a crop that deep is never more than about 7%
+/// of its own side from a window.
+pub const WINDOW_GRIDS: [(f32, usize); 2] = [(0.632, 5), (0.775, 3)];
+
+/// Number of [`window`]s a reference has.
+pub const WINDOWS: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < WINDOW_GRIDS.len() {
+        n += WINDOW_GRIDS[i].1 * WINDOW_GRIDS[i].1;
+        i += 1;
+    }
+    n
+};
+
+/// Margins (left, top, right, bottom) of window `i`: for each of
+/// [`WINDOW_GRIDS`], its placements row by row, corners included. A copy
+/// cropped this deep is far from its original's whole picture but close to
+/// the window it mostly overlaps, which is enough to make the original a
+/// candidate for verification.
+pub fn window(mut i: usize) -> Option<[f32; 4]> {
+    for (side, n) in WINDOW_GRIDS {
+        if i < n * n {
+            let step = (1.0 - side) / (n - 1) as f32;
+            let (x, y) = (step * (i % n) as f32, step * (i / n) as f32);
+            return Some([x, y, 1.0 - side - x, 1.0 - side - y]);
+        }
+        i -= n * n;
+    }
+    None
+}
+
+/// A part of a picture: the whole, one of the [`CROPS`] sub-frames, one of
+/// the reference-side [`window`]s, or the content area found inside borders
+/// and bars (margins in thousandths).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Frame {
     Whole,
     Crop(usize),
+    Window(usize),
     Content([u16; 4]),
 }
 
@@ -54,6 +92,7 @@ impl Frame {
         match self {
             Frame::Whole => "whole",
             Frame::Crop(i) => CROPS.get(i).map(|c| c.0).unwrap_or("unknown"),
+            Frame::Window(_) => "window",
             Frame::Content(_) => "content",
         }
     }
@@ -63,6 +102,7 @@ impl Frame {
         match self {
             Frame::Whole => [0.0; 4],
             Frame::Crop(i) => CROPS.get(i).map(|c| c.1).unwrap_or([0.0; 4]),
+            Frame::Window(i) => window(i).unwrap_or([0.0; 4]),
             Frame::Content(m) => m.map(|v| f32::from(v) / 1000.0),
         }
     }
@@ -115,6 +155,10 @@ pub struct Hashes {
     pub phash: u64,
     /// PDQ of the [`CROPS`] sub-frames, each in its eight dihedral variants.
     pub crops: Vec<[Pdq; 8]>,
+    /// PDQ of the [`window`]s, as they are (a query's rotations/flips are
+    /// compared with them). Reference side only: they nominate candidates
+    /// for verification.
+    pub windows: Vec<Pdq>,
     /// The content area inside flat borders and bars, when there is one
     /// (see [`content::content_area`]), with its eight variants. Searched
     /// with on the query side only.
@@ -145,6 +189,7 @@ pub fn hash_image(grey: &Grey) -> Hashes {
         pdq_quality: quality,
         phash,
         crops: crop_hashes(&blurred, w, h),
+        windows: window_hashes(&blurred, w, h),
         content: content::content_area(grey).map(|((x, y, cw, ch), frame)| {
             let part = image::imageops::crop_imm(grey, x, y, cw, ch).to_image();
             (frame, pdq::pdq_dihedral(&part).0)
@@ -158,16 +203,27 @@ pub fn hash_image(grey: &Grey) -> Hashes {
 /// plane as filtered for the whole (the sub-frames are large enough that the
 /// filter windows a crop of that size would get are nearly the whole's).
 pub fn crop_hashes(blurred: &pdq::Blurred, w: u32, h: u32) -> Vec<[Pdq; 8]> {
-    let (w, h) = (w as f32, h as f32);
     CROPS
         .iter()
-        .map(|(_, [l, t, r, b])| {
-            let (x, y) = ((l * w) as u32, (t * h) as u32);
-            let cw = (((1.0 - l - r) * w) as u32).max(1);
-            let ch = (((1.0 - t - b) * h) as u32).max(1);
-            pdq::dihedral_from_dct(&blurred.dct(x, y, cw, ch).0)
-        })
+        .map(|(_, m)| pdq::dihedral_from_dct(&region_dct(blurred, w, h, *m)))
         .collect()
+}
+
+/// PDQ of each [`window`] of a `w`×`h` plane, sampled like [`crop_hashes`].
+pub fn window_hashes(blurred: &pdq::Blurred, w: u32, h: u32) -> Vec<Pdq> {
+    (0..WINDOWS)
+        .filter_map(window)
+        .map(|m| pdq::bits_from_dct(&region_dct(blurred, w, h, m)))
+        .collect()
+}
+
+/// The DCT of the region left after cutting `[l, t, r, b]` margins.
+fn region_dct(blurred: &pdq::Blurred, w: u32, h: u32, [l, t, r, b]: [f32; 4]) -> pdq::Dct16 {
+    let (w, h) = (w as f32, h as f32);
+    let (x, y) = ((l * w) as u32, (t * h) as u32);
+    let cw = (((1.0 - l - r) * w) as u32).max(1);
+    let ch = (((1.0 - t - b) * h) as u32).max(1);
+    blurred.dct(x, y, cw, ch).0
 }
 
 /// The plane rounded to 8-bit grey.
@@ -229,5 +285,34 @@ pub fn phash_from_hex(s: &str) -> Option<u64> {
         u64::from_str_radix(s, 16).ok()
     } else {
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_tile_each_grid_corner_to_corner_at_their_area() {
+        let all: Vec<[f32; 4]> = (0..WINDOWS).filter_map(window).collect();
+        assert_eq!(all.len(), WINDOWS);
+        assert_eq!(window(WINDOWS), None);
+        for m in &all {
+            assert!(m.iter().all(|v| (-1e-6..1.0).contains(v)), "{m:?}");
+        }
+        let mut first = 0;
+        for (side, n) in WINDOW_GRIDS {
+            let grid = &all[first..first + n * n];
+            for (k, m) in grid.iter().enumerate() {
+                let area = Frame::Window(first + k).area();
+                assert!((area - side * side).abs() < 1e-4, "{m:?}");
+            }
+            // The first window sits in the top left corner, the last in the
+            // bottom right one.
+            assert!(grid[0][0].abs() < 1e-6 && grid[0][1].abs() < 1e-6);
+            let last = grid[n * n - 1];
+            assert!(last[2].abs() < 1e-5 && last[3].abs() < 1e-5, "{last:?}");
+            first += n * n;
+        }
     }
 }

@@ -450,7 +450,7 @@ fn transform_dct(b: &Dct16, d: Dihedral) -> Dct16 {
 
 // Index loops mirror the reference's formulation.
 #[allow(clippy::needless_range_loop)]
-fn bits_from_dct(b: &Dct16) -> Pdq {
+pub fn bits_from_dct(b: &Dct16) -> Pdq {
     let mut values: Vec<f32> = b.iter().flatten().copied().collect();
     // The 128th smallest, as a full sort would put at index 127.
     let (_, median, _) = values.select_nth_unstable_by(127, f32::total_cmp);

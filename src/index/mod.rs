@@ -2,8 +2,11 @@
 //! reference's codes (its whole picture, then its sub-frames) sit in one flat
 //! table ([`Codes`]); a query's eight rotations/flips of its whole picture and
 //! of its sub-frames are compared with all of them, so no match within the
-//! threshold is ever missed. The index holds codes and file ids only: what a
-//! hit needs besides is read from the corpus.
+//! threshold is ever missed. A second table holds each reference's whole
+//! picture and deep [`window`](crate::hash::window)s: it nominates candidates
+//! for local-feature verification and never makes a match by itself. The
+//! index holds codes and file ids only: what a hit needs besides is read
+//! from the corpus.
 
 mod codes;
 
@@ -11,7 +14,7 @@ use rayon::prelude::*;
 
 pub use codes::{Codes, BLOCK};
 
-use crate::corpus::{Corpus, Reference};
+use crate::corpus::{Corpus, Reference, SearchHashes};
 use crate::error::Result;
 use crate::hash::{Dihedral, Frame, Hashes, Pdq};
 use crate::matching::{similarity, MatchClass, MatchRule};
@@ -20,11 +23,87 @@ use crate::matching::{similarity, MatchClass, MatchRule};
 pub struct Index {
     /// Corpus file id of each reference, ascending.
     ids: Vec<i64>,
-    /// Reference `j`'s codes are `codes[first[j]..first[j + 1]]`: its whole
-    /// picture, then its sub-frames (none for hash-only references).
+    /// Each reference's whole picture, then its sub-frames (none for
+    /// hash-only references).
+    frames: Table,
+    /// Each reference's whole picture, then its windows.
+    windows: Table,
+    low_information: Vec<bool>,
+}
+
+/// Runs of codes, one run per reference, in one flat table.
+#[derive(Debug, Clone, Default)]
+struct Table {
+    /// Reference `j`'s codes are `codes[first[j]..first[j + 1]]`.
     first: Vec<u32>,
     codes: Codes<4>,
-    low_information: Vec<bool>,
+}
+
+impl Table {
+    fn push(&mut self, codes: impl IntoIterator<Item = Pdq>) {
+        if self.first.is_empty() {
+            self.first.push(0);
+        }
+        for c in codes {
+            self.codes.push(c.0);
+        }
+        self.first.push(self.codes.len() as u32);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.first.shrink_to_fit();
+        self.codes.shrink_to_fit();
+    }
+
+    fn bytes(&self) -> usize {
+        self.first.capacity() * 4 + self.codes.bytes()
+    }
+
+    fn codes_of(&self, i: usize) -> Vec<[u64; 4]> {
+        (self.first[i] as usize..self.first[i + 1] as usize)
+            .map(|k| self.codes.get(k))
+            .collect()
+    }
+
+    /// Every reference whose closest code comes within `limit` of any of
+    /// the query codes: (position, distance), in parallel over runs of
+    /// about [`BLOCK`] codes.
+    fn within(&self, query: &[[u64; 4]], limit: u32) -> Vec<(usize, u32)> {
+        self.chunks()
+            .par_windows(2)
+            .flat_map_iter(|w| self.scan(query, w[0], w[1], limit))
+            .collect()
+    }
+
+    /// Reference boundaries cutting the table into runs of about
+    /// [`BLOCK`] codes (a reference's codes are never split).
+    fn chunks(&self) -> Vec<usize> {
+        let refs = self.first.len().saturating_sub(1);
+        let mut bounds = vec![0];
+        let mut a = 0;
+        while a < refs {
+            let limit = self.first[a] as usize + BLOCK;
+            let b = a + self.first[a + 1..].partition_point(|&f| f as usize <= limit);
+            let b = b.clamp(a + 1, refs);
+            bounds.push(b);
+            a = b;
+        }
+        bounds
+    }
+
+    /// References `a..b` within `limit` of the query: (position, distance).
+    fn scan(&self, query: &[[u64; 4]], a: usize, b: usize, limit: u32) -> Vec<(usize, u32)> {
+        let base = self.first[a] as usize;
+        let mut dist = vec![0u32; self.first[b] as usize - base];
+        self.codes.min_distances(query, base, &mut dist);
+        (a..b)
+            .filter_map(|j| {
+                let own = &dist[self.first[j] as usize - base..self.first[j + 1] as usize - base];
+                let d = own.iter().copied().min()?;
+                (d <= limit).then_some((j, d))
+            })
+            .collect()
+    }
 }
 
 /// One reference close to the query.
@@ -42,15 +121,17 @@ pub struct Hit {
     pub reference_frame: Frame,
     pub class: MatchClass,
     pub similarity: f64,
+    /// Found through its windows ([`Index::nominate`]): a candidate for
+    /// verification, no match unless verification confirms it (`class`
+    /// stays `Similar` until then).
+    pub nominated: bool,
 }
 
 impl Index {
     /// Reads every reference's search hashes from the corpus.
     pub fn load(corpus: &Corpus) -> Result<Index> {
         let mut index = Index::default();
-        corpus.for_each_search_hash(|file_id, pdq, crops, low| {
-            index.push(file_id, pdq, crops, low);
-        })?;
+        corpus.for_each_search_hash(|r| index.push(r))?;
         index.shrink_to_fit();
         Ok(index)
     }
@@ -61,32 +142,34 @@ impl Index {
         let mut sorted: Vec<&Reference> = refs.iter().collect();
         sorted.sort_by_key(|r| r.file_id);
         for r in sorted {
-            index.push(r.file_id, r.pdq, &r.crops, r.low_information);
+            index.push(SearchHashes {
+                file_id: r.file_id,
+                pdq: r.pdq,
+                crops: &r.crops,
+                windows: &r.windows,
+                low_information: r.low_information,
+            });
         }
         index
     }
 
     /// Adds a reference; file ids must come in ascending order.
-    pub fn push(&mut self, file_id: i64, pdq: Pdq, crops: &[Pdq], low_information: bool) {
-        debug_assert!(self.ids.last().is_none_or(|&last| last < file_id));
-        if self.first.is_empty() {
-            self.first.push(0);
-        }
-        self.ids.push(file_id);
-        self.low_information.push(low_information);
-        self.codes.push(pdq.0);
-        for c in crops {
-            self.codes.push(c.0);
-        }
-        self.first.push(self.codes.len() as u32);
+    pub fn push(&mut self, r: SearchHashes<'_>) {
+        debug_assert!(self.ids.last().is_none_or(|&last| last < r.file_id));
+        self.ids.push(r.file_id);
+        self.low_information.push(r.low_information);
+        let whole = std::iter::once(r.pdq);
+        self.frames
+            .push(whole.clone().chain(r.crops.iter().copied()));
+        self.windows.push(whole.chain(r.windows.iter().copied()));
     }
 
     /// Gives back the spare capacity left by pushing.
     pub fn shrink_to_fit(&mut self) {
         self.ids.shrink_to_fit();
-        self.first.shrink_to_fit();
         self.low_information.shrink_to_fit();
-        self.codes.shrink_to_fit();
+        self.frames.shrink_to_fit();
+        self.windows.shrink_to_fit();
     }
 
     pub fn len(&self) -> usize {
@@ -100,9 +183,9 @@ impl Index {
     /// Heap bytes the index takes.
     pub fn bytes(&self) -> usize {
         self.ids.capacity() * 8
-            + self.first.capacity() * 4
             + self.low_information.capacity()
-            + self.codes.bytes()
+            + self.frames.bytes()
+            + self.windows.bytes()
     }
 
     /// The `top` closest references within `max_distance` (and the rule's
@@ -124,17 +207,13 @@ impl Index {
         let mut hits: Vec<Hit> = same.iter().map(|&i| self.identical_hit(i)).collect();
         if !q.low_information {
             let query = QueryCodes::of(q);
-            let found: Vec<(usize, u32)> = self
-                .chunks()
-                .par_windows(2)
-                .flat_map_iter(|w| self.scan(&query.codes, w[0], w[1], limit))
-                .collect();
+            let found = self.frames.within(&query.codes, limit);
             hits.extend(
                 found
                     .into_iter()
                     .filter(|&(i, _)| !self.low_information[i] && !same.contains(&i))
                     .filter_map(|(i, d)| {
-                        let best = framing(&query, &self.codes_of(i), d);
+                        let best = framing(&query, &self.frames.codes_of(i), Frame::Crop, d);
                         Some(Hit {
                             index: i,
                             file_id: self.ids[i],
@@ -144,6 +223,7 @@ impl Index {
                             reference_frame: best.reference_frame,
                             class: rule.classify(d)?,
                             similarity: similarity(d),
+                            nominated: false,
                         })
                     }),
             );
@@ -151,6 +231,40 @@ impl Index {
         hits.sort_by_key(|h| (h.class, h.distance, h.index));
         hits.truncate(top);
         hits
+    }
+
+    /// Candidates for verification that the hash search does not find: up
+    /// to `k` references, not in `skip` (positions), whose whole picture or
+    /// windows come within `radius` of the query's whole picture or content
+    /// area (any rotation/flip), closest first. Low-information pictures
+    /// take part: a nomination is no match, only a verification to run.
+    pub fn nominate(&self, q: &Hashes, k: usize, radius: u32, skip: &[usize]) -> Vec<Hit> {
+        let query = QueryCodes::nominating(q);
+        let mut found: Vec<(usize, u32)> = self
+            .windows
+            .within(&query.codes, radius)
+            .into_iter()
+            .filter(|(i, _)| !skip.contains(i))
+            .collect();
+        found.sort_unstable_by_key(|&(i, d)| (d, i));
+        found.truncate(k);
+        found
+            .into_iter()
+            .map(|(i, d)| {
+                let best = framing(&query, &self.windows.codes_of(i), Frame::Window, d);
+                Hit {
+                    index: i,
+                    file_id: self.ids[i],
+                    distance: d,
+                    transform: best.transform,
+                    query_frame: best.query_frame,
+                    reference_frame: best.reference_frame,
+                    class: MatchClass::Similar,
+                    similarity: similarity(d),
+                    nominated: true,
+                }
+            })
+            .collect()
     }
 
     fn identical_hit(&self, i: usize) -> Hit {
@@ -163,42 +277,8 @@ impl Index {
             reference_frame: Frame::Whole,
             class: MatchClass::Identical,
             similarity: 1.0,
+            nominated: false,
         }
-    }
-
-    /// Reference boundaries cutting the index into runs of about
-    /// [`BLOCK`] codes (a reference's codes are never split).
-    fn chunks(&self) -> Vec<usize> {
-        let mut bounds = vec![0];
-        let mut a = 0;
-        while a < self.len() {
-            let limit = self.first[a] as usize + BLOCK;
-            let b = a + self.first[a + 1..].partition_point(|&f| f as usize <= limit);
-            let b = b.clamp(a + 1, self.len());
-            bounds.push(b);
-            a = b;
-        }
-        bounds
-    }
-
-    /// References `a..b` within `limit` of the query: (position, distance).
-    fn scan(&self, query: &[[u64; 4]], a: usize, b: usize, limit: u32) -> Vec<(usize, u32)> {
-        let base = self.first[a] as usize;
-        let mut dist = vec![0u32; self.first[b] as usize - base];
-        self.codes.min_distances(query, base, &mut dist);
-        (a..b)
-            .filter_map(|j| {
-                let own = &dist[self.first[j] as usize - base..self.first[j + 1] as usize - base];
-                let d = own.iter().copied().min()?;
-                (d <= limit).then_some((j, d))
-            })
-            .collect()
-    }
-
-    fn codes_of(&self, i: usize) -> Vec<[u64; 4]> {
-        (self.first[i] as usize..self.first[i + 1] as usize)
-            .map(|k| self.codes.get(k))
-            .collect()
     }
 }
 
@@ -214,9 +294,21 @@ impl QueryCodes {
         let frames = std::iter::once((Frame::Whole, &q.pdq_variants))
             .chain(q.crops.iter().enumerate().map(|(i, c)| (Frame::Crop(i), c)))
             .chain(q.content.iter().map(|(f, c)| (*f, c)));
+        QueryCodes::from_frames(frames)
+    }
+
+    /// The codes compared with references' windows: the whole picture and
+    /// the content area.
+    fn nominating(q: &Hashes) -> QueryCodes {
+        let frames = std::iter::once((Frame::Whole, &q.pdq_variants))
+            .chain(q.content.iter().map(|(f, c)| (*f, c)));
+        QueryCodes::from_frames(frames)
+    }
+
+    fn from_frames<'a>(frames: impl Iterator<Item = (Frame, &'a [Pdq; 8])>) -> QueryCodes {
         let mut out = QueryCodes {
-            codes: Vec::with_capacity(8 * (2 + q.crops.len())),
-            labels: Vec::with_capacity(8 * (2 + q.crops.len())),
+            codes: Vec::new(),
+            labels: Vec::new(),
         };
         for (frame, variants) in frames {
             for (v, d) in variants.iter().zip(Dihedral::ALL) {
@@ -240,12 +332,23 @@ struct Best {
 /// The search distance between a query and one reference: the smallest
 /// PDQ distance over the query's rotations/flips and both sides' sub-frames.
 pub fn distance(q: &Hashes, r: &Reference) -> u32 {
-    let query = QueryCodes::of(q);
-    let codes: Vec<[u64; 4]> = std::iter::once(r.pdq.0)
-        .chain(r.crops.iter().map(|c| c.0))
+    closest(&QueryCodes::of(q), r.pdq, &r.crops, Frame::Crop)
+}
+
+/// The nominating distance between a query and one reference (see
+/// [`Index::nominate`]): the smallest PDQ distance between the query's whole
+/// picture or content area (any rotation/flip) and the reference's whole
+/// picture or windows.
+pub fn window_distance(q: &Hashes, r: &Reference) -> u32 {
+    closest(&QueryCodes::nominating(q), r.pdq, &r.windows, Frame::Window)
+}
+
+fn closest(query: &QueryCodes, whole: Pdq, parts: &[Pdq], part: fn(usize) -> Frame) -> u32 {
+    let codes: Vec<[u64; 4]> = std::iter::once(whole.0)
+        .chain(parts.iter().map(|c| c.0))
         .collect();
     let mut best = u32::MAX;
-    visit_pairings(&query, &codes, |b| best = best.min(b.distance));
+    visit_pairings(query, &codes, part, |b| best = best.min(b.distance));
     best
 }
 
@@ -258,9 +361,14 @@ pub const FRAMING_SLACK: u32 = 2;
 /// The pairing that explains a match at `distance` (the smallest): among
 /// those within [`FRAMING_SLACK`] of it, the one whose frames keep the most
 /// area, then the closest; ties keep the earliest (whole pictures first).
-fn framing(q: &QueryCodes, reference: &[[u64; 4]], distance: u32) -> Best {
+fn framing(
+    q: &QueryCodes,
+    reference: &[[u64; 4]],
+    part: fn(usize) -> Frame,
+    distance: u32,
+) -> Best {
     let mut best: Option<(f32, Best)> = None;
-    visit_pairings(q, reference, |b| {
+    visit_pairings(q, reference, part, |b| {
         if b.distance > distance + FRAMING_SLACK {
             return;
         }
@@ -284,19 +392,21 @@ fn framing(q: &QueryCodes, reference: &[[u64; 4]], distance: u32) -> Best {
 }
 
 /// Calls `f` with every pairing of a query code with a reference code
-/// (the reference's whole picture first, then its sub-frames).
-fn visit_pairings(q: &QueryCodes, reference: &[[u64; 4]], mut f: impl FnMut(Best)) {
+/// (the reference's whole picture first, then its parts: `part(k)` names
+/// the `k`-th).
+fn visit_pairings(
+    q: &QueryCodes,
+    reference: &[[u64; 4]],
+    part: fn(usize) -> Frame,
+    mut f: impl FnMut(Best),
+) {
     for (code, &(query_frame, transform)) in q.codes.iter().zip(&q.labels) {
         for (k, r) in reference.iter().enumerate() {
             f(Best {
                 distance: Pdq(*code).distance(&Pdq(*r)),
                 transform,
                 query_frame,
-                reference_frame: if k == 0 {
-                    Frame::Whole
-                } else {
-                    Frame::Crop(k - 1)
-                },
+                reference_frame: if k == 0 { Frame::Whole } else { part(k - 1) },
             });
         }
     }

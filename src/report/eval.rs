@@ -109,6 +109,13 @@ impl Report for EvalReport<'_> {
             "low_information": e.low_information.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
             "false_matches": e.false_match_pairs.iter().map(pair).collect::<Vec<_>>(),
             "same_scene": e.same_scene.iter().map(pair).collect::<Vec<_>>(),
+            "misses": e.misses.iter().map(|m| json!({
+                "source": m.source.to_string_lossy(), "transform": m.transform,
+                "distance": m.distance,
+                "instead": m.instead.as_ref().map(|(p, d)| json!({
+                    "reference": p.to_string_lossy(), "distance": d
+                })),
+            })).collect::<Vec<_>>(),
         })]
     }
 
@@ -170,6 +177,22 @@ impl Report for EvalReport<'_> {
                 f.distance,
                 described(f),
                 super::printable(&f.reference.to_string_lossy())
+            )?;
+        }
+        for m in &e.misses {
+            let instead = match &m.instead {
+                Some((p, d)) => format!(
+                    "; {} came first at {d}",
+                    super::printable(&p.to_string_lossy())
+                ),
+                None => String::new(),
+            };
+            writeln!(
+                w,
+                "missed {} of {} (score {}){instead}",
+                m.transform,
+                super::printable(&m.source.to_string_lossy()),
+                show(m.distance),
             )?;
         }
         for (p, of) in &e.duplicates {
