@@ -24,7 +24,10 @@ pub struct Match {
     pub distance: u32,
     pub similarity: f64,
     /// Estimated chance that an unrelated picture comes this close to one
-    /// reference ([`crate::matching::chance_of_unrelated`]); 0 for the same bytes.
+    /// reference: from the hash distance
+    /// ([`crate::matching::chance_of_unrelated`]), and for a verified copy
+    /// the smaller of that and the chance of as many agreeing features
+    /// ([`verify::chance_of_inliers`]); 0 for the same bytes.
     pub chance: f64,
     pub class: MatchClass,
     /// The rotation/flip that turns the reference into the query.
@@ -199,10 +202,14 @@ impl<'c> Matcher<'c> {
                 path: r.path.clone(),
                 distance: h.distance,
                 similarity: h.similarity,
-                chance: if h.class == MatchClass::Identical {
-                    0.0
-                } else {
-                    crate::matching::chance_of_unrelated(h.distance)
+                chance: match (&verdict, h.class) {
+                    (_, MatchClass::Identical) => 0.0,
+                    // Both the hash and the features must come this close.
+                    (Verdict::Copy { check, .. }, _) => {
+                        crate::matching::chance_of_unrelated(h.distance)
+                            .min(verify::chance_of_inliers(check.inliers))
+                    }
+                    _ => crate::matching::chance_of_unrelated(h.distance),
                 },
                 class: h.class,
                 transform: h.transform,
