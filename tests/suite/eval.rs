@@ -30,6 +30,14 @@ fn recall(method: &Value, family: &str) -> f64 {
         / rows.len() as f64
 }
 
+fn recall_of(method: &Value, transform: &str) -> f64 {
+    let rows = method["recall_at_1"].as_array().unwrap();
+    let row = rows.iter().find(|r| r["transform"] == transform);
+    row.unwrap_or_else(|| panic!("no {transform} row"))["recall"]
+        .as_f64()
+        .unwrap()
+}
+
 #[test]
 fn eval_measures_every_family_and_keeps_the_recall_floors() {
     let dir = tempfile::tempdir().unwrap();
@@ -100,6 +108,26 @@ fn eval_measures_every_family_and_keeps_the_recall_floors() {
             "{family}: verification adds nothing"
         );
     }
+    // Crops keeping 40% are beyond every hash; the references' windows
+    // nominate their originals and verification confirms them.
+    for transform in ["crop-40-centre", "crop-40-offcentre"] {
+        let (hashed, verified) = (recall_of(hash_stage, transform), recall_of(ours, transform));
+        assert!(
+            hashed < verified && verified >= 0.6,
+            "{transform}: {hashed} {verified}"
+        );
+    }
+    // Every copy the default matcher did not find is listed.
+    let missed: f64 = ours["recall_at_1"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (1.0 - r["recall"].as_f64().unwrap()) * r["copies"].as_f64().unwrap())
+        .sum();
+    assert_eq!(
+        e["misses"].as_array().unwrap().len(),
+        missed.round() as usize
+    );
     // Screenshots are found through the query's content area; PDQ of the
     // whole canvas does not find them.
     assert!(recall(pdq, "screenshot") < recall(ours, "screenshot"));

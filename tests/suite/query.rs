@@ -213,3 +213,88 @@ fn a_deep_tilted_crop_is_verified_as_a_copy() {
     let rotation = v["rotation"].as_f64().unwrap();
     assert!((rotation.abs() - 6.0).abs() < 1.5, "rotation {rotation}");
 }
+
+/// A copy keeping 40% of its original's area, cut off-centre (between the
+/// placements of the reference's windows): verified as a copy of its
+/// original, found at its own scale.
+#[test]
+fn a_forty_percent_off_centre_crop_is_verified_as_a_copy() {
+    let ws = Workspace::new();
+    ws.build_references();
+    let out = ws
+        .cmd()
+        .args(["--format", "json", "query"])
+        .arg(forty_percent_crop(&ws, 0.3, 0.8))
+        .assert()
+        .code(1);
+    let top = &json(&out.get_output().stdout)[0]["matches"][0];
+    assert!(
+        top["path"].as_str().unwrap().ends_with("gps_dscn0025.jpg"),
+        "{top}"
+    );
+    assert_eq!(top["class"], "near-duplicate", "{top}");
+    assert_eq!(top["verification"]["verdict"], "copy", "{top}");
+    // The reference is 640 px wide, under the features' working size, so
+    // the cut keeps its pixels' scale.
+    let scale = top["verification"]["scale"].as_f64().unwrap();
+    assert!((0.95..1.05).contains(&scale), "scale {scale}");
+}
+
+/// A copy keeping 40% of gps_dscn0025.jpg, cut at shares `fx`, `fy` of the
+/// room left across and down, saved as a JPEG in the workspace.
+fn forty_percent_crop(ws: &Workspace, fx: f32, fy: f32) -> std::path::PathBuf {
+    let photo = image::open(references().join("gps_dscn0025.jpg")).unwrap();
+    let (w, h) = (photo.width(), photo.height());
+    let (cw, ch) = (w * 632 / 1000, h * 632 / 1000);
+    let x = ((w - cw) as f32 * fx) as u32;
+    let y = ((h - ch) as f32 * fy) as u32;
+    let path = ws.path().join(format!("part-{x}-{y}.jpg"));
+    super::util::save_jpeg(&photo.crop_imm(x, y, cw, ch), &path, 80);
+    path
+}
+
+/// A copy cut where one of its original's windows lies is nominated by that
+/// window: among all the bundled references, the original comes first by
+/// window distance, much closer than any pairing of the hash search.
+#[test]
+fn a_window_of_the_original_nominates_a_crop_it_covers() {
+    use provcheck::analyze::analyze_file;
+    use provcheck::corpus::Reference;
+    use provcheck::decode::Limits;
+    use provcheck::hash::Frame;
+    use provcheck::index::Index;
+    use provcheck::verify::{CANDIDATES, RADIUS};
+
+    let ws = Workspace::new();
+    let limits = Limits::default();
+    let mut paths: Vec<_> = std::fs::read_dir(references())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    paths.sort();
+    let refs: Vec<Reference> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Reference::from_analysis(i as i64, &analyze_file(p, &limits, false).unwrap()))
+        .collect();
+    let index = Index::from_references(&refs);
+    // A quarter of the room across, three quarters down: the 40% window in
+    // the second column, fourth row.
+    let q = analyze_file(&forty_percent_crop(&ws, 0.25, 0.75), &limits, false).unwrap();
+    let nominees = index.nominate(&q.hashes, CANDIDATES, RADIUS, &[]);
+    let first = &nominees[0];
+    let original = &refs[first.index];
+    assert!(
+        original.path.ends_with("gps_dscn0025.jpg"),
+        "{:?}",
+        original.path
+    );
+    assert!(matches!(first.reference_frame, Frame::Window(_)));
+    let hashed = provcheck::index::distance(&q.hashes, original);
+    assert!(
+        first.distance + 32 < hashed,
+        "{} vs {hashed}",
+        first.distance
+    );
+}
