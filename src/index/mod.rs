@@ -213,18 +213,9 @@ impl Index {
                     .into_iter()
                     .filter(|&(i, _)| !self.low_information[i] && !same.contains(&i))
                     .filter_map(|(i, d)| {
+                        let class = rule.classify(d)?;
                         let best = framing(&query, &self.frames.codes_of(i), Frame::Crop, d);
-                        Some(Hit {
-                            index: i,
-                            file_id: self.ids[i],
-                            distance: d,
-                            transform: best.transform,
-                            query_frame: best.query_frame,
-                            reference_frame: best.reference_frame,
-                            class: rule.classify(d)?,
-                            similarity: similarity(d),
-                            nominated: false,
-                        })
+                        Some(self.hit(i, best, class, false))
                     }),
             );
         }
@@ -252,19 +243,24 @@ impl Index {
             .into_iter()
             .map(|(i, d)| {
                 let best = framing(&query, &self.windows.codes_of(i), Frame::Window, d);
-                Hit {
-                    index: i,
-                    file_id: self.ids[i],
-                    distance: d,
-                    transform: best.transform,
-                    query_frame: best.query_frame,
-                    reference_frame: best.reference_frame,
-                    class: MatchClass::Similar,
-                    similarity: similarity(d),
-                    nominated: true,
-                }
+                self.hit(i, best, MatchClass::Similar, true)
             })
             .collect()
+    }
+
+    /// Reference `i` met at the pairing `best`.
+    fn hit(&self, i: usize, best: Best, class: MatchClass, nominated: bool) -> Hit {
+        Hit {
+            index: i,
+            file_id: self.ids[i],
+            distance: best.distance,
+            transform: best.transform,
+            query_frame: best.query_frame,
+            reference_frame: best.reference_frame,
+            class,
+            similarity: similarity(best.distance),
+            nominated,
+        }
     }
 
     fn identical_hit(&self, i: usize) -> Hit {
