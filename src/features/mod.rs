@@ -22,8 +22,9 @@ pub const LEVELS: usize = 6;
 pub const SCALE_STEP: f32 = 1.25;
 /// Most keypoints kept per picture.
 pub const MAX_KEYPOINTS: usize = 400;
-/// FAST threshold (grey levels); lowered once for flat pictures.
-const FAST_THRESHOLD: u8 = 16;
+/// FAST threshold (grey levels): low, so that flat regions still give
+/// corners; each region's strongest are taken first.
+const FAST_THRESHOLD: u8 = 8;
 /// Grid cell (pixels of each level) keeping its strongest corner only.
 const CELL: u32 = 12;
 /// Keypoints stay this far from the edges so the rotated pattern fits.
@@ -228,18 +229,20 @@ fn shrink(src: &GrayImage, w: u32, h: u32) -> GrayImage {
     dst
 }
 
-/// The strongest FAST corners of a level, at most one per grid cell, best
-/// first: (score, x, y).
+/// Regions along each side of a level that share its keypoints out.
+const REGIONS: u32 = 4;
+
+/// The strongest FAST corners of a level, at most one per grid cell, shared
+/// out over [`REGIONS`]² regions: each region's best, then each one's
+/// second best, and so on (strongest first within a round), so that marks
+/// laid over one band (text, a logo) cannot take every keypoint: (score,
+/// x, y).
 fn strongest_corners(level: &GrayImage, quota: usize) -> Vec<(f32, u32, u32)> {
     let (w, h) = level.dimensions();
     let cols = w.div_ceil(CELL) as usize;
     let rows = h.div_ceil(CELL) as usize;
     let mut best = vec![None::<(f32, u32, u32)>; cols * rows];
-    let mut corners = corners_fast9(level, FAST_THRESHOLD);
-    if corners.len() < quota {
-        corners = corners_fast9(level, FAST_THRESHOLD / 2);
-    }
-    for c in corners {
+    for c in corners_fast9(level, FAST_THRESHOLD) {
         if c.x < MARGIN || c.y < MARGIN || c.x + MARGIN >= w || c.y + MARGIN >= h {
             continue;
         }
@@ -248,9 +251,29 @@ fn strongest_corners(level: &GrayImage, quota: usize) -> Vec<(f32, u32, u32)> {
             *cell = Some((c.score, c.x, c.y));
         }
     }
-    let mut kept: Vec<(f32, u32, u32)> = best.into_iter().flatten().collect();
-    kept.sort_by(|a, b| b.0.total_cmp(&a.0).then((a.2, a.1).cmp(&(b.2, b.1))));
-    kept.truncate(quota);
+    let strongest = |a: &(f32, u32, u32), b: &(f32, u32, u32)| {
+        b.0.total_cmp(&a.0).then((a.2, a.1).cmp(&(b.2, b.1)))
+    };
+    let mut regions = vec![Vec::new(); (REGIONS * REGIONS) as usize];
+    for c in best.into_iter().flatten() {
+        let r = (c.2 * REGIONS / h) * REGIONS + c.1 * REGIONS / w;
+        regions[r as usize].push(c);
+    }
+    for r in &mut regions {
+        r.sort_by(strongest);
+    }
+    let mut kept = Vec::with_capacity(quota);
+    for round in 0.. {
+        let mut this: Vec<(f32, u32, u32)> = regions
+            .iter()
+            .filter_map(|r| r.get(round).copied())
+            .collect();
+        if this.is_empty() || kept.len() >= quota {
+            break;
+        }
+        this.sort_by(strongest);
+        kept.extend(this.into_iter().take(quota - kept.len()));
+    }
     kept
 }
 
@@ -277,10 +300,11 @@ mod tests {
     use super::*;
 
     fn photo() -> Grey {
-        let path = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/reference_images/elephants.jpg"
-        );
+        photo_named("elephants.jpg")
+    }
+
+    fn photo_named(name: &str) -> Grey {
+        let path = format!("{}/reference_images/{name}", env!("CARGO_MANIFEST_DIR"));
         let img = image::open(path).expect("bundled photo");
         crate::decode::working::grey_of(&img)
     }
@@ -323,6 +347,37 @@ mod tests {
         }
         assert!(shared > 100, "{shared} keypoints in both");
         assert!(close * 10 >= shared * 9, "{close} of {shared} close");
+    }
+
+    #[test]
+    fn marks_over_one_band_leave_keypoints_to_the_rest_of_the_picture() {
+        // Rows of white blocks across the middle fifth, as a caption laid
+        // over a photo: their corners are the strongest of the picture.
+        let mut level0 = first_level(&photo_named("dune.jpg"));
+        let (w, h) = level0.dimensions();
+        let band = (h * 2 / 5, h * 3 / 5);
+        for y in band.0..band.1 {
+            for x in w / 10..w * 9 / 10 {
+                if (x / 9) % 2 == 0 && (y / 9) % 2 == 0 {
+                    level0.put_pixel(x, y, image::Luma([255]));
+                }
+            }
+        }
+        let f = Features::of_level0(&level0);
+        let outside = |p: &&Keypoint| {
+            let y = p.y as u32;
+            y < band.0 || y >= band.1
+        };
+        let kept = f.points.iter().filter(outside).count();
+        // Taken by strength alone, every keypoint sat on the marks; shared
+        // out by region, the photo above and below the band (three fifths
+        // of it) keeps at least a third.
+        assert!(
+            kept * 3 >= f.len(),
+            "{kept} of {} outside the marks",
+            f.len()
+        );
+        assert!(f.len() > MAX_KEYPOINTS / 2);
     }
 
     #[test]
