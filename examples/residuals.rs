@@ -24,10 +24,10 @@ fn main() {
     files.sort();
     let line = |kind: &str, what: &str, v: Option<verify::Verification>| match v {
         Some(v) => println!(
-            "{kind}\t{what}\t{}\t{}\t{}\t{:.2}\t{:.2}",
-            v.pairs, v.inliers, v.second, v.residual, v.spread
+            "{kind}\t{what}\t{}\t{}\t{}\t{:.2}\t{:.2}\t{}",
+            v.pairs, v.inliers, v.second, v.residual, v.spread, v.layered
         ),
-        None => println!("{kind}\t{what}\t0\t0\t0\tnan\t0"),
+        None => println!("{kind}\t{what}\t0\t0\t0\tnan\t0\t0"),
     };
     for pair in args[1..].chunks(2) {
         let [a, b] = pair else { continue };
