@@ -3,6 +3,8 @@
 //! of unrelated photos (must not). Usage:
 //! `cargo run --release --example calibrate -- ../shared/data/photos`
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use image::DynamicImage;
@@ -94,11 +96,7 @@ fn transforms(img: &DynamicImage) -> Vec<(&'static str, Vec<u8>)> {
 fn main() {
     let dir = PathBuf::from(std::env::args().nth(1).expect("folder of photos"));
     let limits = Limits::default();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
+    let paths = common::folder(&dir);
     let mut analyses = Vec::new();
     for p in paths {
         if let Ok(mut a) = analyze_bytes(&std::fs::read(&p).unwrap(), &limits, false) {

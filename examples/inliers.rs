@@ -6,6 +6,8 @@
 //!
 //! `cargo run --release --example inliers -- ../shared/data/photos`
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use provcheck::analyze::analyze_bytes;
@@ -31,11 +33,7 @@ fn group(p: &Path) -> String {
 fn main() {
     let dir = PathBuf::from(std::env::args().nth(1).expect("folder of photos"));
     let limits = Limits::default();
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    paths.sort();
+    let paths = common::folder(&dir);
     let loaded: Vec<_> = paths
         .par_iter()
         .filter_map(|p| {
