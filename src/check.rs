@@ -15,7 +15,7 @@ use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
 use crate::hash::{Dihedral, Frame};
 use crate::matching::MatchClass;
-use crate::query::{Match, Matcher, QueryOptions, Verified};
+use crate::query::{Match, Matcher, QueryOptions};
 use crate::statement::Statement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -149,13 +149,10 @@ pub fn check_statement(
 }
 
 /// The earliest-published match; undated ones count after dated ones, ties
-/// go to the closest. Another shot of the same scene is no original.
+/// go to the closest. Another shot or exposure of the same scene is no
+/// original.
 fn earliest(matches: &[Match]) -> Option<&Match> {
-    let copy = |m: &&Match| {
-        m.verification
-            .as_ref()
-            .is_none_or(|v| v.verdict != Verified::OtherShot)
-    };
+    let copy = |m: &&Match| m.verification.as_ref().is_none_or(|v| v.verdict.is_copy());
     matches.iter().filter(copy).min_by_key(|m| {
         let date = m
             .context

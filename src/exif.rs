@@ -13,6 +13,9 @@ use serde::{Deserialize, Serialize};
 pub struct ExifSummary {
     /// DateTimeOriginal as `YYYY-MM-DDTHH:MM:SS`.
     pub datetime_original: Option<String>,
+    /// SubSecTimeOriginal: the digits of the fraction of a second.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subsec_original: Option<String>,
     /// OffsetTimeOriginal (e.g. `+02:00`) when the camera wrote one.
     pub offset_time: Option<String>,
     /// DateTime (last modification) as `YYYY-MM-DDTHH:MM:SS`.
@@ -47,6 +50,64 @@ impl ExifSummary {
     pub fn capture_date(&self) -> Option<&str> {
         self.datetime_original.as_deref().and_then(|d| d.get(..10))
     }
+
+    /// Seconds between this picture's exposure and another's when both
+    /// come from one camera (same make and model) and their capture times
+    /// differ, by at most [`EXPOSURE_WINDOW`]: two frames (a bracket, a
+    /// burst, a retake), not one picture, since a copy keeps the
+    /// DateTimeOriginal of its original. Capture times are compared in UTC
+    /// when both carry their offset, and to the fraction of a second when
+    /// both carry it; `None` when either lacks what the test needs or the
+    /// times are equal.
+    pub fn other_exposure(&self, other: &ExifSummary) -> Option<f64> {
+        let camera = |e: &ExifSummary| {
+            Some((
+                e.make.as_deref()?.trim().to_lowercase(),
+                e.model.as_deref()?.trim().to_lowercase(),
+            ))
+        };
+        if camera(self)? != camera(other)? {
+            return None;
+        }
+        let utc = self.offset_time.is_some() && other.offset_time.is_some();
+        let fraction = self.subsec_original.is_some() && other.subsec_original.is_some();
+        let gap =
+            (self.capture_seconds(utc, fraction)? - other.capture_seconds(utc, fraction)?).abs();
+        (gap > 0.0 && gap <= EXPOSURE_WINDOW).then_some(gap)
+    }
+
+    /// DateTimeOriginal in seconds since 1970 on the camera's clock, less
+    /// its offset (`utc`), plus its fraction of a second (`fraction`).
+    fn capture_seconds(&self, utc: bool, fraction: bool) -> Option<f64> {
+        let at = chrono::NaiveDateTime::parse_from_str(
+            self.datetime_original.as_deref()?,
+            "%Y-%m-%dT%H:%M:%S",
+        )
+        .ok()?;
+        let mut seconds = at.and_utc().timestamp() as f64;
+        if utc {
+            seconds -= offset_seconds(self.offset_time.as_deref()?)?;
+        }
+        if fraction {
+            let digits = self.subsec_original.as_deref()?;
+            seconds += digits.parse::<f64>().ok()? / 10f64.powi(digits.len() as i32);
+        }
+        Some(seconds)
+    }
+}
+
+/// Longest gap between the capture times of two frames of one camera still
+/// read as another exposure of the same moment rather than a copy whose
+/// capture time was changed (a date moved to pass an old picture off as new
+/// moves it by days, and stays a copy): ten minutes, seconds.
+pub const EXPOSURE_WINDOW: f64 = 600.0;
+
+/// `+HH:MM` / `-HH:MM` in seconds.
+fn offset_seconds(s: &str) -> Option<f64> {
+    let sign = if s.starts_with('-') { -1.0 } else { 1.0 };
+    let hours: f64 = s.get(1..3)?.parse().ok()?;
+    let minutes: f64 = s.get(4..6)?.parse().ok()?;
+    Some(sign * (hours * 3600.0 + minutes * 60.0))
 }
 
 /// Longest text kept from a free-text EXIF field.
@@ -77,6 +138,9 @@ pub fn read_exif(bytes: &[u8]) -> ExifSummary {
             .and_then(|f| ascii(&f.value))
     };
     summary.datetime_original = text(Tag::DateTimeOriginal).and_then(|s| normalise_datetime(&s));
+    summary.subsec_original = text(Tag::SubSecTimeOriginal)
+        .map(|s| s.trim().chars().take(9).collect::<String>())
+        .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
     summary.offset_time = text(Tag::OffsetTimeOriginal).filter(|s| is_offset(s));
     summary.datetime_modified = text(Tag::DateTime).and_then(|s| normalise_datetime(&s));
     summary.make = text(Tag::Make);
@@ -178,6 +242,61 @@ mod tests {
         );
         assert_eq!(normalise_datetime("0000:00:00 00:00:00"), None);
         assert_eq!(normalise_datetime("    :  :     :  :  "), None);
+    }
+
+    fn shot(make: &str, model: &str, at: &str, subsec: Option<&str>) -> ExifSummary {
+        ExifSummary {
+            make: Some(make.into()),
+            model: Some(model.into()),
+            datetime_original: Some(at.into()),
+            subsec_original: subsec.map(Into::into),
+            ..ExifSummary::default()
+        }
+    }
+
+    #[test]
+    fn frames_of_one_camera_moments_apart_are_other_exposures() {
+        let a = shot("Canon", "PowerShot SX60 HS", "2015-02-09T22:47:44", None);
+        let b = shot("Canon ", "PowerShot SX60 HS", "2015-02-09T22:48:10", None);
+        assert_eq!(a.other_exposure(&b), Some(26.0));
+        // The same second, told apart by its fraction.
+        let c = shot("Apple", "iPhone 6", "2015-04-10T20:12:23", Some("016"));
+        let d = shot("Apple", "iPhone 6", "2015-04-10T20:12:23", Some("550"));
+        let gap = c.other_exposure(&d).unwrap();
+        assert!((gap - 0.534).abs() < 1e-6, "{gap}");
+    }
+
+    #[test]
+    fn copies_other_cameras_and_moved_dates_are_not_other_exposures() {
+        let a = shot(
+            "Canon",
+            "PowerShot SX60 HS",
+            "2015-02-09T22:47:44",
+            Some("10"),
+        );
+        // A copy: the same capture time (one side without its fraction).
+        assert_eq!(a.other_exposure(&a.clone()), None);
+        let mut no_fraction = a.clone();
+        no_fraction.subsec_original = None;
+        assert_eq!(a.other_exposure(&no_fraction), None);
+        // Another camera.
+        let other = shot("Nikon", "D3", "2015-02-09T22:47:50", None);
+        assert_eq!(a.other_exposure(&other), None);
+        // A capture date moved by a day.
+        let moved = shot("Canon", "PowerShot SX60 HS", "2015-02-10T22:47:44", None);
+        assert_eq!(a.other_exposure(&moved), None);
+        // No capture time on one side.
+        let mut bare = a.clone();
+        bare.datetime_original = None;
+        assert_eq!(a.other_exposure(&bare), None);
+        // Offsets: 12:00+02:00 is 10:00 UTC, the same moment as 10:00+00:00.
+        let mut p = shot("Canon", "EOS", "2020-01-01T12:00:00", None);
+        p.offset_time = Some("+02:00".into());
+        let mut q = shot("Canon", "EOS", "2020-01-01T10:00:00", None);
+        q.offset_time = Some("+00:00".into());
+        assert_eq!(p.other_exposure(&q), None);
+        q.datetime_original = Some("2020-01-01T10:00:05".into());
+        assert_eq!(p.other_exposure(&q), Some(5.0));
     }
 
     #[test]

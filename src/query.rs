@@ -57,6 +57,17 @@ pub enum Verified {
     Copy,
     /// The same scene from another viewpoint: a look-alike, not a copy.
     OtherShot,
+    /// One transform maps the query onto the reference, but EXIF shows two
+    /// frames of one camera taken moments apart (a bracket, a burst): the
+    /// same scene, another exposure, not a copy.
+    OtherExposure,
+}
+
+impl Verified {
+    /// Whether verification found the query to be a copy of the reference.
+    pub fn is_copy(self) -> bool {
+        self == Verified::Copy
+    }
 }
 
 /// The outcome of verifying a match with local features.
@@ -71,11 +82,17 @@ pub struct VerificationSummary {
     /// Scale and rotation (degrees) taking the query onto the reference.
     pub scale: f32,
     pub rotation: f32,
+    /// Seconds between the two capture times, for another exposure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seconds_apart: Option<f64>,
 }
 
 impl VerificationSummary {
-    fn of(v: &Verdict) -> Option<VerificationSummary> {
+    fn of(v: &Verdict, seconds_apart: Option<f64>) -> Option<VerificationSummary> {
         let (verdict, check, mirrored) = match v {
+            Verdict::OtherShot { check, mirrored } if seconds_apart.is_some() => {
+                (Verified::OtherExposure, check, *mirrored)
+            }
             Verdict::Copy { check, mirrored } => (Verified::Copy, check, *mirrored),
             Verdict::OtherShot { check, mirrored } => (Verified::OtherShot, check, *mirrored),
             Verdict::Unknown => return None,
@@ -88,6 +105,7 @@ impl VerificationSummary {
             mirrored,
             scale: (hi * lo).sqrt(),
             rotation: check.transform.degrees(),
+            seconds_apart,
         })
     }
 }
@@ -180,18 +198,31 @@ impl<'c> Matcher<'c> {
             if h.nominated && verdict == Verdict::Unknown {
                 continue;
             }
+            // One camera's frames moments apart are two exposures, however
+            // well one maps onto the other.
+            let mut seconds_apart = None;
+            let verdict = match verdict {
+                Verdict::Copy { check, mirrored } => {
+                    seconds_apart = self.corpus.exif(h.file_id)?.other_exposure(&a.exif);
+                    match seconds_apart {
+                        Some(_) => Verdict::OtherShot { check, mirrored },
+                        None => verdict,
+                    }
+                }
+                v => v,
+            };
             if h.class != MatchClass::Identical {
                 let Some(class) = self.rule.judge(h.distance, &verdict) else {
                     continue;
                 };
                 h.class = class;
             }
-            judged.push((h, verdict));
+            judged.push((h, verdict, seconds_apart));
         }
-        judged.sort_by_key(|(h, v)| (h.class, !v.is_copy(), h.distance, h.index));
+        judged.sort_by_key(|(h, v, _)| (h.class, !v.is_copy(), h.distance, h.index));
         judged.truncate(opts.top);
         let mut out = Vec::with_capacity(judged.len());
-        for (h, verdict) in judged {
+        for (h, verdict, seconds_apart) in judged {
             // A file removed by another process since the index was read
             // is no longer a match.
             let Some(r) = self.corpus.reference(h.file_id)? else {
@@ -216,7 +247,7 @@ impl<'c> Matcher<'c> {
                 query_frame: h.query_frame,
                 reference_frame: h.reference_frame,
                 phash_distance: (r.phash ^ a.hashes.phash).count_ones(),
-                verification: VerificationSummary::of(&verdict),
+                verification: VerificationSummary::of(&verdict, seconds_apart),
                 sha256: r.sha256.clone(),
                 width: r.width,
                 height: r.height,

@@ -20,6 +20,7 @@ pub use store::{FileEntry, Reference, SearchHashes, Stats};
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_initial.sql"),
     include_str!("../../migrations/0002_features.sql"),
+    include_str!("../../migrations/0003_exif_subsec.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -286,7 +286,8 @@ impl Corpus {
         let mut stmt = self.conn.prepare_cached(
             "SELECT datetime_original, offset_time, datetime_modified, make, model, software,
                     artist, copyright, image_description, gps_latitude, gps_longitude,
-                    gps_altitude, orientation, pixel_width, pixel_height, warnings
+                    gps_altitude, orientation, pixel_width, pixel_height, warnings,
+                    subsec_original
              FROM exif WHERE file_id = ?1",
         )?;
         let summary = stmt
@@ -294,6 +295,7 @@ impl Corpus {
                 let warnings: Option<String> = r.get(15)?;
                 Ok(ExifSummary {
                     datetime_original: r.get(0)?,
+                    subsec_original: r.get(16)?,
                     offset_time: r.get(1)?,
                     datetime_modified: r.get(2)?,
                     make: r.get(3)?,
@@ -677,8 +679,9 @@ pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
     tx.prepare_cached(
         "INSERT OR REPLACE INTO exif (file_id, datetime_original, offset_time, datetime_modified,
                 make, model, software, artist, copyright, image_description, gps_latitude,
-                gps_longitude, gps_altitude, orientation, pixel_width, pixel_height, warnings)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+                gps_longitude, gps_altitude, orientation, pixel_width, pixel_height, warnings,
+                subsec_original)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?
     .execute(params![
         id,
@@ -698,6 +701,7 @@ pub(crate) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
         e.pixel_width,
         e.pixel_height,
         (!e.warnings.is_empty()).then(|| serde_json::to_string(&e.warnings).unwrap_or_default()),
+        e.subsec_original,
     ])?;
     Ok(existing.is_none())
 }

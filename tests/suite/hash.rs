@@ -20,7 +20,7 @@ fn the_eight_exif_orientations_hash_alike_after_rotation() {
     let out = ws
         .cmd()
         .args(["--format", "json", "hash"])
-        .arg(fixture(""))
+        .args((1..=8).map(|n| fixture(&format!("orientation_{n}.jpg"))))
         .assert()
         .success()
         .get_output()

@@ -1,6 +1,6 @@
 //! `provcheck query`: copies are found, unrelated photos are not.
 
-use super::util::{degrade, json, references, Workspace};
+use super::util::{degrade, fixture, json, references, Workspace};
 
 #[test]
 fn a_resized_recompressed_cropped_copy_is_the_top_near_duplicate() {
@@ -297,4 +297,88 @@ fn a_window_of_the_original_nominates_a_crop_it_covers() {
         "{} vs {hashed}",
         first.distance
     );
+}
+
+#[test]
+fn hdr_on_and_off_frames_of_one_camera_are_similar_not_copies() {
+    // Each pair is two frames of one camera: the Canon's 26 seconds apart,
+    // the iPhone's within one second (told apart by SubSecTimeOriginal).
+    // Their pixels map onto each other with one transform, so only EXIF
+    // tells them from a copy.
+    let ws = Workspace::new();
+    let refs = ws.path().join("refs");
+    std::fs::create_dir(&refs).unwrap();
+    for name in ["hdr_canon_off.jpg", "hdr_iphone_off.jpg"] {
+        std::fs::copy(fixture(name), refs.join(name)).unwrap();
+    }
+    ws.run_json(&["corpus", "build", "refs"], 0);
+    let v = ws.run_json(
+        &[fixture("hdr_canon_on.jpg"), fixture("hdr_iphone_on.jpg")]
+            .iter()
+            .map(|p| p.as_os_str())
+            .fold(vec![std::ffi::OsStr::new("query")], |mut a, p| {
+                a.push(p);
+                a
+            }),
+        1,
+    );
+    for (result, off, apart) in [
+        (&v[0], "hdr_canon_off.jpg", 26.0),
+        (&v[1], "hdr_iphone_off.jpg", 0.534),
+    ] {
+        let matches = result["matches"].as_array().unwrap();
+        assert_eq!(matches.len(), 1, "{result}");
+        let m = &matches[0];
+        assert!(m["path"].as_str().unwrap().ends_with(off), "{m}");
+        assert_eq!(m["class"], "similar", "{m}");
+        let verification = &m["verification"];
+        assert_eq!(verification["verdict"], "other-exposure", "{m}");
+        // One transform maps the frames onto each other all the same.
+        assert!(verification["inliers"].as_u64().unwrap() >= 20, "{m}");
+        let seconds = verification["seconds_apart"].as_f64().unwrap();
+        assert!((seconds - apart).abs() < 1e-3, "{m}");
+    }
+}
+
+#[test]
+fn a_copy_of_an_hdr_frame_keeping_its_exif_is_still_a_copy() {
+    // The same frame, EXIF and all, re-encoded smaller: one exposure.
+    let ws = Workspace::new();
+    let refs = ws.path().join("refs");
+    std::fs::create_dir(&refs).unwrap();
+    std::fs::copy(fixture("hdr_canon_on.jpg"), refs.join("on.jpg")).unwrap();
+    ws.run_json(&["corpus", "build", "refs"], 0);
+    let copy = ws.path().join("copy.jpg");
+    let bytes = std::fs::read(fixture("hdr_canon_on.jpg")).unwrap();
+    let exif = exif_segment(&bytes);
+    let img = image::load_from_memory(&bytes).unwrap().thumbnail(480, 480);
+    let mut jpeg = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut jpeg),
+        image::ImageFormat::Jpeg,
+    )
+    .unwrap();
+    // The EXIF segment goes back right after the start-of-image marker.
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(exif);
+    out.extend_from_slice(&jpeg[2..]);
+    std::fs::write(&copy, out).unwrap();
+    let v = ws.run_json(&["query", "copy.jpg"], 1);
+    let m = &v[0]["matches"][0];
+    assert_eq!(m["class"], "near-duplicate", "{m}");
+    assert_eq!(m["verification"]["verdict"], "copy", "{m}");
+    assert_eq!(m["exif"]["datetime_original"], "2015-02-09T22:48:10", "{m}");
+}
+
+/// The APP1 (EXIF) segment of a JPEG, marker and length included.
+fn exif_segment(jpeg: &[u8]) -> &[u8] {
+    let mut at = 2;
+    while at + 4 <= jpeg.len() && jpeg[at] == 0xFF {
+        let len = usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
+        if jpeg[at + 1] == 0xE1 && jpeg[at + 4..].starts_with(b"Exif") {
+            return &jpeg[at..at + 2 + len];
+        }
+        at += 2 + len;
+    }
+    panic!("no EXIF segment");
 }
