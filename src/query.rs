@@ -110,6 +110,24 @@ impl VerificationSummary {
     }
 }
 
+/// One camera's frames taken moments apart are two exposures, however well
+/// one maps onto the other: a verified copy whose EXIF says so
+/// ([`ExifSummary::other_exposure`]) becomes another shot, with the seconds
+/// between the two. The reference's EXIF is read for verified copies only.
+pub(crate) fn exposures(
+    verdict: Verdict,
+    query: &ExifSummary,
+    reference: impl FnOnce() -> Result<ExifSummary>,
+) -> Result<(Verdict, Option<f64>)> {
+    let Verdict::Copy { check, mirrored } = verdict else {
+        return Ok((verdict, None));
+    };
+    Ok(match reference()?.other_exposure(query) {
+        Some(apart) => (Verdict::OtherShot { check, mirrored }, Some(apart)),
+        None => (verdict, None),
+    })
+}
+
 /// The result for one query file.
 #[derive(Debug)]
 pub struct QueryOutcome {
@@ -198,19 +216,8 @@ impl<'c> Matcher<'c> {
             if h.nominated && verdict == Verdict::Unknown {
                 continue;
             }
-            // One camera's frames moments apart are two exposures, however
-            // well one maps onto the other.
-            let mut seconds_apart = None;
-            let verdict = match verdict {
-                Verdict::Copy { check, mirrored } => {
-                    seconds_apart = self.corpus.exif(h.file_id)?.other_exposure(&a.exif);
-                    match seconds_apart {
-                        Some(_) => Verdict::OtherShot { check, mirrored },
-                        None => verdict,
-                    }
-                }
-                v => v,
-            };
+            let (verdict, seconds_apart) =
+                exposures(verdict, &a.exif, || self.corpus.exif(h.file_id))?;
             if h.class != MatchClass::Identical {
                 let Some(class) = self.rule.judge(h.distance, &verdict) else {
                     continue;

@@ -14,10 +14,12 @@ use crate::analyze::{analyze_bytes, read_bounded, Analysis};
 use crate::corpus::Reference;
 use crate::decode::Limits;
 use crate::error::FileError;
+use crate::exif::ExifSummary;
 use crate::features::Features;
 use crate::hash::Hashes;
 use crate::index;
 use crate::matching::{MatchClass, MatchRule};
+use crate::query::exposures;
 use crate::verify::{self, Verdict};
 
 pub use transforms::Transform;
@@ -89,7 +91,7 @@ impl Method {
 /// in `same_scene`; a nominee that does not verify keeps its hash score.
 fn verified(
     q: &Analysis,
-    refs: &[(Reference, Option<Features>)],
+    refs: &[Known],
     mut scores: Vec<Option<u32>>,
     threshold: u32,
     same_scene: &mut Vec<usize>,
@@ -104,7 +106,7 @@ fn verified(
     let by_hash = verify::candidates(&scores, &[]);
     let windows: Vec<Option<u32>> = refs
         .iter()
-        .map(|(r, _)| Some(index::window_distance(&q.hashes, r)))
+        .map(|(r, _, _)| Some(index::window_distance(&q.hashes, r)))
         .collect();
     let nominated = verify::candidates(&windows, &by_hash);
     for j in by_hash.into_iter().chain(nominated) {
@@ -112,6 +114,9 @@ fn verified(
             Some(rf) => probe.judge(rf),
             None => Verdict::Unknown,
         };
+        // As `query` does: another exposure of one camera is no copy.
+        let (verdict, _) =
+            exposures(verdict, &q.exif, || Ok(refs[j].2.clone())).unwrap_or((verdict, None));
         let d = scores[j].unwrap_or(u32::MAX);
         scores[j] = match rule.judge(d, &verdict) {
             Some(MatchClass::NearDuplicate) => Some(d.min(threshold)),
@@ -284,11 +289,14 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
         opts.threshold,
     );
     duplicates.extend(more);
-    let corpus: Vec<(Reference, Option<Features>)> = originals
+    let corpus: Vec<Known> = originals
         .iter()
         .chain(distractors.iter())
         .enumerate()
-        .map(|(i, (a, _))| (Reference::from_analysis(i as i64, a), a.features.clone()))
+        .map(|(i, (a, _))| {
+            let r = Reference::from_analysis(i as i64, a);
+            (r, a.features.clone(), a.exif.clone())
+        })
         .collect();
     let methods = Method::ALL.len();
     let mut distances = vec![Distances::default(); methods];
@@ -317,7 +325,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
                 }
                 _ => corpus
                     .iter()
-                    .map(|(r, _)| m.distance(&q.hashes, r))
+                    .map(|(r, _, _)| m.distance(&q.hashes, r))
                     .collect(),
             };
             s.push(column);
@@ -444,6 +452,8 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
 }
 
 type Loaded = (Analysis, image::DynamicImage);
+/// A reference of the evaluation corpus, its features and EXIF.
+type Known = (Reference, Option<Features>, ExifSummary);
 
 /// A query's score against every reference, per method.
 type Scores = Vec<Vec<Option<u32>>>;
