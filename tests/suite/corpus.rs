@@ -214,8 +214,7 @@ fn an_exported_corpus_imports_as_hash_only_references_that_match() {
 
     let copy = target.path().join("copy.jpg");
     super::util::degrade(&references().join("wood.jpg"), &copy, 0.9, 0.5, 60);
-    let result = target.run_json(&["query", "copy.jpg"], 1);
-    let top = &result[0]["matches"][0];
+    let top = &target.top_match("copy.jpg");
     assert!(
         top["path"].as_str().unwrap().starts_with("external:"),
         "{top}"

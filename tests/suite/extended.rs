@@ -153,18 +153,9 @@ fn a_stereo_look_alike_is_similar_not_a_copy() {
     };
     let photos = data.join("photos");
     let ws = super::util::Workspace::new();
-    std::fs::copy(
-        photos.join("skimage_motorcycle_left.png"),
-        ws.path().join("left.png"),
-    )
-    .unwrap();
-    ws.run_json(&["corpus", "build", "left.png"], 0);
-    std::fs::copy(
-        photos.join("skimage_motorcycle_right.png"),
-        ws.path().join("right.png"),
-    )
-    .unwrap();
-    let v = ws.run_json(&["query", "right.png"], 1);
+    ws.build_from(&[photos.join("skimage_motorcycle_left.png")]);
+    let right = photos.join("skimage_motorcycle_right.png");
+    let v = ws.run_json(&["query".as_ref(), right.as_os_str()], 1);
     assert!(!v[0]["matches"].as_array().unwrap().is_empty(), "{v}");
     for m in v[0]["matches"].as_array().unwrap() {
         assert_eq!(m["class"], "similar", "{m}");

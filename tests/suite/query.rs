@@ -42,32 +42,16 @@ fn a_resized_recompressed_cropped_copy_is_the_top_near_duplicate() {
 fn an_unrelated_photo_returns_no_match_and_exit_code_0() {
     let ws = Workspace::new();
     ws.build_references();
-    let out = ws
-        .cmd()
-        .args(["--format", "json", "query"])
-        .arg(references().join("examples/new_photo.jpg"))
-        .assert()
-        .code(0)
-        .get_output()
-        .stdout
-        .clone();
-    assert_eq!(json(&out)[0]["matches"].as_array().unwrap().len(), 0);
+    let new = references().join("examples/new_photo.jpg");
+    let v = ws.run_json(&[std::ffi::OsStr::new("query"), new.as_os_str()], 0);
+    assert_eq!(v[0]["matches"].as_array().unwrap().len(), 0, "{v}");
 }
 
 #[test]
 fn the_same_bytes_are_identical() {
     let ws = Workspace::new();
     ws.build_references();
-    let out = ws
-        .cmd()
-        .args(["--format", "json", "query"])
-        .arg(references().join("storm.jpg"))
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let top = &json(&out)[0]["matches"][0];
+    let top = &ws.top_match(references().join("storm.jpg"));
     assert_eq!(top["class"], "identical");
     assert_eq!(top["distance"], 0);
 }
@@ -80,12 +64,7 @@ fn a_mirrored_copy_matches_with_its_transform() {
         .unwrap()
         .fliph();
     super::util::save_jpeg(&img, &ws.path().join("m.jpg"), 80);
-    let out = ws
-        .cmd()
-        .args(["--format", "json", "query", "m.jpg"])
-        .assert()
-        .code(1);
-    let top = &json(&out.get_output().stdout)[0]["matches"][0];
+    let top = &ws.top_match("m.jpg");
     assert!(
         top["path"].as_str().unwrap().ends_with("chelsea.jpg"),
         "{top}"
@@ -159,12 +138,7 @@ fn a_screenshot_of_a_post_finds_the_photo_inside() {
         &ws.path().join("post.jpg"),
         85,
     );
-    let out = ws
-        .cmd()
-        .args(["--format", "json", "query", "post.jpg"])
-        .assert()
-        .code(1);
-    let top = &json(&out.get_output().stdout)[0]["matches"][0];
+    let top = &ws.top_match("post.jpg");
     assert!(
         top["path"].as_str().unwrap().ends_with("rocket.jpg"),
         "{top}"
@@ -196,12 +170,7 @@ fn a_deep_tilted_crop_is_verified_as_a_copy() {
         &ws.path().join("cut.jpg"),
         80,
     );
-    let out = ws
-        .cmd()
-        .args(["--format", "json", "query", "cut.jpg"])
-        .assert()
-        .code(1);
-    let top = &json(&out.get_output().stdout)[0]["matches"][0];
+    let top = &ws.top_match("cut.jpg");
     assert!(
         top["path"].as_str().unwrap().ends_with("gps_dscn0021.jpg"),
         "{top}"
@@ -221,13 +190,7 @@ fn a_deep_tilted_crop_is_verified_as_a_copy() {
 fn a_forty_percent_off_centre_crop_is_verified_as_a_copy() {
     let ws = Workspace::new();
     ws.build_references();
-    let out = ws
-        .cmd()
-        .args(["--format", "json", "query"])
-        .arg(forty_percent_crop(&ws, 0.3, 0.8))
-        .assert()
-        .code(1);
-    let top = &json(&out.get_output().stdout)[0]["matches"][0];
+    let top = &ws.top_match(forty_percent_crop(&ws, 0.3, 0.8));
     assert!(
         top["path"].as_str().unwrap().ends_with("gps_dscn0025.jpg"),
         "{top}"
@@ -306,20 +269,10 @@ fn hdr_on_and_off_frames_of_one_camera_are_similar_not_copies() {
     // Their pixels map onto each other with one transform, so only EXIF
     // tells them from a copy.
     let ws = Workspace::new();
-    let refs = ws.path().join("refs");
-    std::fs::create_dir(&refs).unwrap();
-    for name in ["hdr_canon_off.jpg", "hdr_iphone_off.jpg"] {
-        std::fs::copy(fixture(name), refs.join(name)).unwrap();
-    }
-    ws.run_json(&["corpus", "build", "refs"], 0);
+    ws.build_from(&[fixture("hdr_canon_off.jpg"), fixture("hdr_iphone_off.jpg")]);
+    let (canon, iphone) = (fixture("hdr_canon_on.jpg"), fixture("hdr_iphone_on.jpg"));
     let v = ws.run_json(
-        &[fixture("hdr_canon_on.jpg"), fixture("hdr_iphone_on.jpg")]
-            .iter()
-            .map(|p| p.as_os_str())
-            .fold(vec![std::ffi::OsStr::new("query")], |mut a, p| {
-                a.push(p);
-                a
-            }),
+        &["query".as_ref(), canon.as_os_str(), iphone.as_os_str()],
         1,
     );
     for (result, off, apart) in [
@@ -344,10 +297,7 @@ fn hdr_on_and_off_frames_of_one_camera_are_similar_not_copies() {
 fn a_copy_of_an_hdr_frame_keeping_its_exif_is_still_a_copy() {
     // The same frame, EXIF and all, re-encoded smaller: one exposure.
     let ws = Workspace::new();
-    let refs = ws.path().join("refs");
-    std::fs::create_dir(&refs).unwrap();
-    std::fs::copy(fixture("hdr_canon_on.jpg"), refs.join("on.jpg")).unwrap();
-    ws.run_json(&["corpus", "build", "refs"], 0);
+    ws.build_from(&[fixture("hdr_canon_on.jpg")]);
     let copy = ws.path().join("copy.jpg");
     let bytes = std::fs::read(fixture("hdr_canon_on.jpg")).unwrap();
     let exif = exif_segment(&bytes);
@@ -363,8 +313,7 @@ fn a_copy_of_an_hdr_frame_keeping_its_exif_is_still_a_copy() {
     out.extend_from_slice(exif);
     out.extend_from_slice(&jpeg[2..]);
     std::fs::write(&copy, out).unwrap();
-    let v = ws.run_json(&["query", "copy.jpg"], 1);
-    let m = &v[0]["matches"][0];
+    let m = &ws.top_match("copy.jpg");
     assert_eq!(m["class"], "near-duplicate", "{m}");
     assert_eq!(m["verification"]["verdict"], "copy", "{m}");
     assert_eq!(m["exif"]["datetime_original"], "2015-02-09T22:48:10", "{m}");

@@ -77,6 +77,23 @@ impl Workspace {
         json(&out.get_output().stdout)
     }
 
+    /// The closest match of a query that must match something (exit 1).
+    pub fn top_match<S: AsRef<std::ffi::OsStr>>(&self, query: S) -> serde_json::Value {
+        let query = query.as_ref();
+        self.run_json(&[std::ffi::OsStr::new("query"), query], 1)[0]["matches"][0].clone()
+    }
+
+    /// Copies `files` into a folder `refs` of the workspace and builds the
+    /// corpus from it.
+    pub fn build_from(&self, files: &[PathBuf]) -> serde_json::Value {
+        let refs = self.path().join("refs");
+        std::fs::create_dir_all(&refs).unwrap();
+        for f in files {
+            std::fs::copy(f, refs.join(f.file_name().unwrap())).unwrap();
+        }
+        self.run_json(&["corpus", "build", "refs"], 0)
+    }
+
     /// The corpus listing.
     pub fn list(&self) -> Vec<serde_json::Value> {
         self.run_json(&["corpus", "list"], 0)
