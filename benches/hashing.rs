@@ -7,7 +7,7 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use image::ImageFormat;
-use provcheck::analyze::analyze_bytes;
+use provcheck::analyze::{analyze_bytes, Depth};
 use provcheck::decode::Limits;
 
 fn encode(img: &image::DynamicImage, format: ImageFormat) -> Vec<u8> {
@@ -39,7 +39,9 @@ fn hashing(c: &mut Criterion) {
     group.sample_size(20);
     for (name, bytes) in &files {
         group.bench_function(name.as_str(), |b| {
-            b.iter(|| analyze_bytes(std::hint::black_box(bytes), &limits, false).expect("hashes"))
+            b.iter(|| {
+                analyze_bytes(std::hint::black_box(bytes), &limits, Depth::Hashes).expect("hashes")
+            })
         });
     }
     group.finish();

@@ -7,13 +7,13 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use provcheck::analyze::analyze_bytes;
+use provcheck::analyze::{analyze_bytes, Depth};
 use provcheck::decode::Limits;
 use provcheck::features::Features;
 use provcheck::verify::Probe;
 
 fn features(bytes: &[u8]) -> Features {
-    analyze_bytes(bytes, &Limits::default(), true)
+    analyze_bytes(bytes, &Limits::default(), Depth::Reference)
         .expect("analyses")
         .features
         .expect("features")

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use image::DynamicImage;
-use provcheck::analyze::analyze_bytes;
+use provcheck::analyze::{analyze_bytes, Depth};
 use provcheck::corpus::Reference;
 use provcheck::decode::Limits;
 use provcheck::index::Index;
@@ -99,7 +99,7 @@ fn main() {
     let paths = common::folder(&dir);
     let mut analyses = Vec::new();
     for p in paths {
-        if let Ok(mut a) = analyze_bytes(&std::fs::read(&p).unwrap(), &limits, false) {
+        if let Ok(mut a) = analyze_bytes(&std::fs::read(&p).unwrap(), &limits, Depth::Hashes) {
             a.path = p;
             analyses.push(a);
         }
@@ -180,7 +180,7 @@ fn main() {
         }
         let img = image::open(&a.path).unwrap();
         for (k, (_, bytes)) in transforms(&img).into_iter().enumerate() {
-            let q = analyze_bytes(&bytes, &limits, false).unwrap();
+            let q = analyze_bytes(&bytes, &limits, Depth::Hashes).unwrap();
             let hits = index.search(&q.hashes, &[], &everything, usize::MAX, 256);
             let d = hits
                 .iter()

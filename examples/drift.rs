@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use provcheck::analyze::analyze_bytes;
+use provcheck::analyze::{analyze_bytes, Depth};
 use provcheck::decode::working::{bin, grey_of};
 use provcheck::decode::{decode, Limits};
 use provcheck::hash::{grey_bytes, pdq, phash64};
@@ -38,7 +38,7 @@ fn main() {
             };
             let (Ok(full), Ok(fast)) = (
                 decode(&bytes, &limits),
-                analyze_bytes(&bytes, &limits, false),
+                analyze_bytes(&bytes, &limits, Depth::Hashes),
             ) else {
                 continue;
             };

@@ -10,7 +10,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use provcheck::analyze::analyze_bytes;
+use provcheck::analyze::{analyze_bytes, Depth};
 use provcheck::decode::Limits;
 use provcheck::eval::transforms;
 use provcheck::verify::Probe;
@@ -38,7 +38,7 @@ fn main() {
         .par_iter()
         .filter_map(|p| {
             let bytes = std::fs::read(p).ok()?;
-            let a = analyze_bytes(&bytes, &limits, true).ok()?;
+            let a = analyze_bytes(&bytes, &limits, Depth::Reference).ok()?;
             let img = provcheck::decode::decode(&bytes, &limits).ok()?.image;
             Some((p.clone(), a.features?, img))
         })
@@ -50,7 +50,7 @@ fn main() {
             let mut probes = vec![Probe::new(f)];
             for (_, t) in transforms::all() {
                 let bytes = t.apply(img, i as u64);
-                if let Some(c) = analyze_bytes(&bytes, &limits, true)
+                if let Some(c) = analyze_bytes(&bytes, &limits, Depth::Reference)
                     .ok()
                     .and_then(|a| a.features)
                 {

@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release --example residuals -- DIR [A B]...`
 
-use provcheck::analyze::analyze_bytes;
+use provcheck::analyze::{analyze_bytes, Depth};
 use provcheck::decode::Limits;
 use provcheck::eval::transforms;
 use provcheck::verify::{self, Probe};
@@ -31,15 +31,15 @@ fn main() {
     };
     for pair in args[1..].chunks(2) {
         let [a, b] = pair else { continue };
-        let fa = analyze_bytes(&std::fs::read(a).unwrap(), &limits, true).unwrap();
-        let fb = analyze_bytes(&std::fs::read(b).unwrap(), &limits, true).unwrap();
+        let fa = analyze_bytes(&std::fs::read(a).unwrap(), &limits, Depth::Reference).unwrap();
+        let fb = analyze_bytes(&std::fs::read(b).unwrap(), &limits, Depth::Reference).unwrap();
         let (qa, qb) = (fa.features.unwrap(), fb.features.unwrap());
         line("look-alike", "as-is", best(&Probe::new(&qa), &qb));
         for (name, t) in transforms::all() {
             let img = provcheck::decode::decode(&std::fs::read(a).unwrap(), &limits)
                 .unwrap()
                 .image;
-            let c = analyze_bytes(&t.apply(&img, 1), &limits, true).unwrap();
+            let c = analyze_bytes(&t.apply(&img, 1), &limits, Depth::Reference).unwrap();
             let p = Probe::new(c.features.as_ref().unwrap());
             line("look-alike", &format!("{name}/{}", t.name()), best(&p, &qb));
         }
@@ -49,13 +49,13 @@ fn main() {
     }
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
-        let Ok(a) = analyze_bytes(&bytes, &limits, true) else {
+        let Ok(a) = analyze_bytes(&bytes, &limits, Depth::Reference) else {
             continue;
         };
         let Some(rf) = a.features else { continue };
         let img = provcheck::decode::decode(&bytes, &limits).unwrap().image;
         for (_, t) in transforms::all() {
-            let c = analyze_bytes(&t.apply(&img, 1), &limits, true).unwrap();
+            let c = analyze_bytes(&t.apply(&img, 1), &limits, Depth::Reference).unwrap();
             let p = Probe::new(c.features.as_ref().unwrap());
             line("copy", &t.name(), best(&p, &rf));
         }

@@ -15,6 +15,24 @@ use crate::exif::{read_exif, ExifSummary};
 use crate::features::Features;
 use crate::hash::{hash_image, Hashes};
 
+/// How much of a picture to analyse.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Hashes and EXIF (`hash`).
+    Hashes,
+    /// And local features, to verify candidates (a query).
+    Query,
+    /// And the windows that nominate this picture as a candidate (a
+    /// reference): 34 more DCTs, which only references need.
+    Reference,
+}
+
+impl Depth {
+    fn features(self) -> bool {
+        self != Depth::Hashes
+    }
+}
+
 /// Everything provcheck learns from one image file.
 #[derive(Debug, Clone)]
 pub struct Analysis {
@@ -28,7 +46,7 @@ pub struct Analysis {
     pub width: u32,
     pub height: u32,
     pub hashes: Hashes,
-    /// Local features, when asked for (corpus building and queries; see
+    /// Local features, at [`Depth::Query`] and deeper (see
     /// [`crate::verify`]).
     pub features: Option<Features>,
     pub exif: ExifSummary,
@@ -51,10 +69,10 @@ pub fn file_stamp(meta: &std::fs::Metadata) -> (u64, i64) {
 pub fn analyze_file_within(
     path: &Path,
     limits: &Limits,
-    features: bool,
+    depth: Depth,
 ) -> Result<Analysis, FileError> {
     let Some(limit) = limits.max_duration else {
-        return analyze_file(path, limits, features);
+        return analyze_file(path, limits, depth);
     };
     let (tx, rx) = std::sync::mpsc::channel();
     let (owned, copy) = (path.to_path_buf(), *limits);
@@ -62,7 +80,7 @@ pub fn analyze_file_within(
         .name("provcheck-file".into())
         .spawn(move || {
             // The receiver may have given up: nothing to do then.
-            let _ = tx.send(analyze_file(&owned, &copy, features));
+            let _ = tx.send(analyze_file(&owned, &copy, depth));
         })?;
     match rx.recv_timeout(limit) {
         Ok(result) => result,
@@ -74,7 +92,7 @@ pub fn analyze_file_within(
 }
 
 /// Reads and analyses one file (with its local features if `features`).
-pub fn analyze_file(path: &Path, limits: &Limits, features: bool) -> Result<Analysis, FileError> {
+pub fn analyze_file(path: &Path, limits: &Limits, depth: Depth) -> Result<Analysis, FileError> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
         return Err(FileError::Io(std::io::Error::other("not a regular file")));
@@ -87,7 +105,7 @@ pub fn analyze_file(path: &Path, limits: &Limits, features: bool) -> Result<Anal
         });
     }
     let bytes = read_bounded(path, limits.max_file_bytes)?;
-    let mut a = analyze_bytes(&bytes, limits, features)?;
+    let mut a = analyze_bytes(&bytes, limits, depth)?;
     a.path = path.to_path_buf();
     a.size = bytes.len() as u64;
     a.mtime_ns = mtime_ns;
@@ -112,13 +130,13 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError
 
 /// Analyses an image held in memory (`path` is left empty), with its local
 /// features if `features`.
-pub fn analyze_bytes(bytes: &[u8], limits: &Limits, features: bool) -> Result<Analysis, FileError> {
+pub fn analyze_bytes(bytes: &[u8], limits: &Limits, depth: Depth) -> Result<Analysis, FileError> {
     decode::sniff(bytes)?;
     let guarded = catch_unwind(AssertUnwindSafe(|| {
         let exif = read_exif(bytes);
         let decoded = decode::decode_working(bytes, limits, exif.orientation)?;
-        let hashes = hash_image(&decoded.grey);
-        let local = features.then(|| Features::of(&decoded.grey));
+        let hashes = hash_image(&decoded.grey, depth == Depth::Reference);
+        let local = depth.features().then(|| Features::of(&decoded.grey));
         Ok::<_, FileError>((exif, decoded, hashes, local))
     }));
     let (exif, decoded, hashes, features) = match guarded {
@@ -163,7 +181,7 @@ pub enum Progress {
 pub fn analyze_many(
     paths: &[PathBuf],
     limits: &Limits,
-    features: bool,
+    depth: Depth,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Vec<(PathBuf, Result<Analysis, FileError>)> {
     let total = paths.len();
@@ -172,7 +190,7 @@ pub fn analyze_many(
     paths
         .par_iter()
         .map(|p| {
-            let r = analyze_file_within(p, limits, features);
+            let r = analyze_file_within(p, limits, depth);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(Progress::FileDone { done: n, total });
             (p.clone(), r)
@@ -192,10 +210,10 @@ mod tests {
             ..Limits::default()
         };
         assert!(matches!(
-            analyze_file_within(&path, &limits, false),
+            analyze_file_within(&path, &limits, Depth::Hashes),
             Err(FileError::TimedOut(_))
         ));
         let relaxed = Limits::default();
-        assert!(analyze_file_within(&path, &relaxed, false).is_ok());
+        assert!(analyze_file_within(&path, &relaxed, Depth::Hashes).is_ok());
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::analyze::analyze_file_within;
+use crate::analyze::{analyze_file_within, Depth};
 use crate::context::Context;
 use crate::date::PartialDate;
 use crate::decode::Limits;
@@ -120,7 +120,7 @@ pub fn check_statement(
                 exif_flags: Vec::new(),
                 error: None,
             };
-            let analysis = match analyze_file_within(&path, limits, true) {
+            let analysis = match analyze_file_within(&path, limits, Depth::Query) {
                 Ok(a) => a,
                 Err(e) => {
                     check.error = Some(e);

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::analyze::{analyze_file_within, Analysis};
+use crate::analyze::{analyze_file_within, Analysis, Depth};
 use crate::context::Context;
 use crate::corpus::Corpus;
 use crate::decode::Limits;
@@ -275,7 +275,7 @@ impl<'c> Matcher<'c> {
     ) -> Result<Vec<QueryOutcome>> {
         let analysed: Vec<_> = paths
             .par_iter()
-            .map(|p| (p.clone(), analyze_file_within(p, limits, true)))
+            .map(|p| (p.clone(), analyze_file_within(p, limits, Depth::Query)))
             .collect();
         analysed
             .into_iter()

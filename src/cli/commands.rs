@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use provcheck::analyze::{analyze_many, Progress};
+use provcheck::analyze::{analyze_many, Depth, Progress};
 use provcheck::check::check_statement;
 use provcheck::context::{read_context_file, Context};
 use provcheck::corpus::{add_paths, corpus_key, BuildOptions, BuildReport, Corpus};
@@ -171,7 +171,7 @@ impl<'a> Ctx<'a> {
         let done = std::sync::atomic::AtomicUsize::new(0);
         let mut out = self.writer()?;
         for chunk in scan.files.chunks(batch.max(1)) {
-            let results = analyze_many(chunk, &self.limits, false, &|p| {
+            let results = analyze_many(chunk, &self.limits, Depth::Hashes, &|p| {
                 if let Progress::FileDone { .. } = p {
                     let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                     bar.event(Progress::FileDone { done: n, total });

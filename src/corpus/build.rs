@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::store::{insert_context, upsert_analysis};
 use super::Corpus;
-use crate::analyze::{analyze_many, file_stamp, Progress};
+use crate::analyze::{analyze_many, file_stamp, Depth, Progress};
 use crate::context::Context;
 use crate::decode::Limits;
 use crate::error::{Error, FileError, Result};
@@ -106,7 +106,7 @@ pub fn add_paths(
     };
     for chunk in stale.chunks(CHUNK) {
         let files: Vec<PathBuf> = chunk.iter().map(|(f, _)| f.clone()).collect();
-        let results = analyze_many(&files, &opts.limits, true, &chunk_progress);
+        let results = analyze_many(&files, &opts.limits, Depth::Reference, &chunk_progress);
         let tx = corpus.transaction()?;
         for ((path, result), (_, key)) in results.into_iter().zip(chunk) {
             match result {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::analyze::{analyze_bytes, read_bounded, Analysis};
+use crate::analyze::{analyze_bytes, read_bounded, Analysis, Depth};
 use crate::corpus::Reference;
 use crate::decode::Limits;
 use crate::error::FileError;
@@ -260,7 +260,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
                 // Read once: the analysis hashes the bytes, the transforms
                 // start from the full decode.
                 let bytes = read_bounded(p, opts.limits.max_file_bytes)?;
-                let mut a = analyze_bytes(&bytes, &opts.limits, true)?;
+                let mut a = analyze_bytes(&bytes, &opts.limits, Depth::Reference)?;
                 a.path = p.clone();
                 let img = crate::decode::decode(&bytes, &opts.limits)?.image;
                 Ok::<_, FileError>((a, img))
@@ -338,7 +338,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
             .enumerate()
             .filter_map(|(i, (_, img))| {
                 let bytes = t.apply(img, opts.seed ^ (i as u64).wrapping_mul(0x9e37_79b9));
-                let a = analyze_bytes(&bytes, &opts.limits, true).ok()?;
+                let a = analyze_bytes(&bytes, &opts.limits, Depth::Query).ok()?;
                 let (s, scene) = score_all(&a);
                 Some((i, s, scene))
             })

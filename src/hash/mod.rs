@@ -156,8 +156,8 @@ pub struct Hashes {
     /// PDQ of the [`CROPS`] sub-frames, each in its eight dihedral variants.
     pub crops: Vec<[Pdq; 8]>,
     /// PDQ of the [`window`]s, as they are (a query's rotations/flips are
-    /// compared with them). Reference side only: they nominate candidates
-    /// for verification.
+    /// compared with them). Reference side only (empty otherwise): they
+    /// nominate candidates for verification.
     pub windows: Vec<Pdq>,
     /// The content area inside flat borders and bars, when there is one
     /// (see [`content::content_area`]), with its eight variants. Searched
@@ -173,9 +173,10 @@ pub struct Hashes {
 pub const SMALL_SIDE: u32 = 128;
 
 /// Hashes a working picture (see [`crate::decode::working`]): PDQ of the
-/// whole and of its sub-frames from the one filtered plane, pHash and the
-/// two-tone share from a plane binned to [`SMALL_SIDE`].
-pub fn hash_image(grey: &Grey) -> Hashes {
+/// whole and of its sub-frames (and of its windows if `windows`: references
+/// only) from the one filtered plane, pHash and the two-tone share from a
+/// plane binned to [`SMALL_SIDE`].
+pub fn hash_image(grey: &Grey, windows: bool) -> Hashes {
     let blurred = pdq::Blurred::new(grey);
     let (w, h) = grey.dimensions();
     let (dct, quality) = blurred.dct(0, 0, w, h);
@@ -189,7 +190,10 @@ pub fn hash_image(grey: &Grey) -> Hashes {
         pdq_quality: quality,
         phash,
         crops: crop_hashes(&blurred, w, h),
-        windows: window_hashes(&blurred, w, h),
+        windows: match windows {
+            true => window_hashes(&blurred, w, h),
+            false => Vec::new(),
+        },
         content: content::content_area(grey).map(|((x, y, cw, ch), frame)| {
             let part = image::imageops::crop_imm(grey, x, y, cw, ch).to_image();
             (frame, pdq::pdq_dihedral(&part).0)

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use provcheck::analyze::analyze_file;
+use provcheck::analyze::{analyze_file, Depth};
 use provcheck::decode::Limits;
 use provcheck::hash::pdq::{pdq, Pdq};
 
@@ -54,12 +54,12 @@ fn dihedral_variants_equal_the_hashes_of_turned_files() {
     let original = analyze_file(
         &dih.join("bridge-1-original.jpg"),
         &Limits::default(),
-        false,
+        Depth::Hashes,
     )
     .unwrap();
     for entry in std::fs::read_dir(&dih).unwrap() {
         let p = entry.unwrap().path();
-        let a = analyze_file(&p, &Limits::default(), false).unwrap();
+        let a = analyze_file(&p, &Limits::default(), Depth::Hashes).unwrap();
         let best = original
             .hashes
             .pdq_variants
@@ -92,7 +92,7 @@ fn malformed_exif_never_fails_a_hash() {
         for p in files(&data.join(dir)) {
             let bytes = std::fs::read(&p).unwrap();
             let decodable = image::load_from_memory(&bytes).is_ok();
-            let result = analyze_file(&p, &Limits::default(), false);
+            let result = analyze_file(&p, &Limits::default(), Depth::Hashes);
             let big_enough =
                 image::load_from_memory(&bytes).is_ok_and(|i| i.width() >= 5 && i.height() >= 5);
             if decodable && big_enough {

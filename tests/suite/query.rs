@@ -221,7 +221,7 @@ fn forty_percent_crop(ws: &Workspace, fx: f32, fy: f32) -> std::path::PathBuf {
 /// window distance, much closer than any pairing of the hash search.
 #[test]
 fn a_window_of_the_original_nominates_a_crop_it_covers() {
-    use provcheck::analyze::analyze_file;
+    use provcheck::analyze::{analyze_file, Depth};
     use provcheck::corpus::Reference;
     use provcheck::decode::Limits;
     use provcheck::hash::Frame;
@@ -239,12 +239,17 @@ fn a_window_of_the_original_nominates_a_crop_it_covers() {
     let refs: Vec<Reference> = paths
         .iter()
         .enumerate()
-        .map(|(i, p)| Reference::from_analysis(i as i64, &analyze_file(p, &limits, false).unwrap()))
+        .map(|(i, p)| {
+            Reference::from_analysis(
+                i as i64,
+                &analyze_file(p, &limits, Depth::Reference).unwrap(),
+            )
+        })
         .collect();
     let index = Index::from_references(&refs);
     // A quarter of the room across, three quarters down: the 40% window in
     // the second column, fourth row.
-    let q = analyze_file(&forty_percent_crop(&ws, 0.25, 0.75), &limits, false).unwrap();
+    let q = analyze_file(&forty_percent_crop(&ws, 0.25, 0.75), &limits, Depth::Query).unwrap();
     let nominees = index.nominate(&q.hashes, CANDIDATES, RADIUS, &[]);
     let first = &nominees[0];
     let original = &refs[first.index];
