@@ -132,6 +132,9 @@ pub fn check_statement(
             check.exif = analysis.exif.clone();
             if let Some(orig) = earliest(&check.matches) {
                 check.edits = edits(orig, analysis.width, analysis.height);
+                check
+                    .exif_flags
+                    .extend(exif_changes(&analysis.exif, &orig.exif));
                 check.contradictions =
                     contradictions(&orig.context.clone().unwrap_or_default(), statement);
                 check.original = Some(Original {
@@ -391,6 +394,33 @@ fn exif_flags(e: &ExifSummary, s: &Statement) -> Vec<Finding> {
             out.push(Finding {
                 kind: "gps-far-from-claim",
                 detail: format!("EXIF GPS {lat:.4}, {lon:.4} is {km:.0} km from the claimed place"),
+            });
+        }
+    }
+    out
+}
+
+/// Where a copy's EXIF disagrees with its original's on what a copy keeps:
+/// the capture time and the camera. A changed capture time is how an old
+/// picture is passed off as new.
+fn exif_changes(copy: &ExifSummary, original: &ExifSummary) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let (Some(c), Some(o)) = (&copy.datetime_original, &original.datetime_original) {
+        if c != o {
+            out.push(Finding {
+                kind: "capture-time-changed",
+                detail: format!(
+                    "EXIF capture time {c} where the original's is {o}: a copy keeps its original's"
+                ),
+            });
+        }
+    }
+    let camera = |e: &ExifSummary| Some(format!("{} {}", e.make.as_deref()?, e.model.as_deref()?));
+    if let (Some(c), Some(o)) = (camera(copy), camera(original)) {
+        if c.trim().to_lowercase() != o.trim().to_lowercase() {
+            out.push(Finding {
+                kind: "camera-changed",
+                detail: format!("EXIF names the camera {c} where the original's is {o}"),
             });
         }
     }

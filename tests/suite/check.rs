@@ -83,3 +83,43 @@ fn a_statement_with_a_bad_date_is_a_clear_error() {
         "{err}"
     );
 }
+
+/// A copy of a bundled frame whose EXIF capture time was moved a year on
+/// (the date edited in place, the pixels untouched): still the same picture,
+/// and its EXIF is flagged against the original's.
+#[test]
+fn a_copy_whose_capture_time_was_moved_is_flagged_against_its_original() {
+    let ws = Workspace::new();
+    ws.build_from(&[super::util::fixture("hdr_canon_on.jpg")]);
+    let bytes = std::fs::read(super::util::fixture("hdr_canon_on.jpg")).unwrap();
+    let (old, new) = (b"2015:02:09 22:48:10", b"2016:02:09 22:48:10");
+    let at = bytes
+        .windows(old.len())
+        .position(|w| w == old)
+        .expect("DateTimeOriginal in the fixture");
+    let mut moved = bytes.clone();
+    moved[at..at + new.len()].copy_from_slice(new);
+    std::fs::write(ws.path().join("moved.jpg"), &moved).unwrap();
+    std::fs::write(
+        ws.path().join("statement.toml"),
+        "title = \"t\"\nsource = \"s\"\nclaimed_date = \"2016-02-09\"\n\n[[images]]\npath = \"moved.jpg\"\n",
+    )
+    .unwrap();
+    let items = ws.run_json(&["check", "statement.toml"], 1);
+    let item = &items[0];
+    assert!(
+        item["original"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("hdr_canon_on.jpg"),
+        "{item}"
+    );
+    let flags: Vec<&str> = item["exif_flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["kind"].as_str().unwrap())
+        .collect();
+    assert!(flags.contains(&"capture-time-changed"), "{item}");
+    assert!(!flags.contains(&"camera-changed"), "{item}");
+}
