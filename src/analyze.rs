@@ -91,7 +91,7 @@ pub fn analyze_file_within(
     }
 }
 
-/// Reads and analyses one file (with its local features if `features`).
+/// Reads and analyses one file to `depth`.
 pub fn analyze_file(path: &Path, limits: &Limits, depth: Depth) -> Result<Analysis, FileError> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
@@ -128,8 +128,7 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError
     Ok(buf)
 }
 
-/// Analyses an image held in memory (`path` is left empty), with its local
-/// features if `features`.
+/// Analyses an image held in memory (`path` is left empty) to `depth`.
 pub fn analyze_bytes(bytes: &[u8], limits: &Limits, depth: Depth) -> Result<Analysis, FileError> {
     decode::sniff(bytes)?;
     let guarded = catch_unwind(AssertUnwindSafe(|| {

@@ -415,14 +415,26 @@ fn exif_changes(copy: &ExifSummary, original: &ExifSummary) -> Vec<Finding> {
             });
         }
     }
-    let camera = |e: &ExifSummary| Some(format!("{} {}", e.make.as_deref()?, e.model.as_deref()?));
-    if let (Some(c), Some(o)) = (camera(copy), camera(original)) {
-        if c.trim().to_lowercase() != o.trim().to_lowercase() {
-            out.push(Finding {
-                kind: "camera-changed",
-                detail: format!("EXIF names the camera {c} where the original's is {o}"),
-            });
-        }
+    if copy
+        .camera()
+        .zip(original.camera())
+        .is_some_and(|(c, o)| c != o)
+    {
+        let named = |e: &ExifSummary| {
+            format!(
+                "{} {}",
+                e.make.as_deref().unwrap_or_default(),
+                e.model.as_deref().unwrap_or_default()
+            )
+        };
+        out.push(Finding {
+            kind: "camera-changed",
+            detail: format!(
+                "EXIF names the camera {} where the original's is {}",
+                named(copy),
+                named(original)
+            ),
+        });
     }
     out
 }

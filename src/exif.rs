@@ -51,6 +51,14 @@ impl ExifSummary {
         self.datetime_original.as_deref().and_then(|d| d.get(..10))
     }
 
+    /// Make and model, trimmed and lower-cased for comparing cameras.
+    pub fn camera(&self) -> Option<(String, String)> {
+        Some((
+            self.make.as_deref()?.trim().to_lowercase(),
+            self.model.as_deref()?.trim().to_lowercase(),
+        ))
+    }
+
     /// Seconds between this picture's exposure and another's when both
     /// come from one camera (same make and model) and their capture times
     /// differ, by at most [`EXPOSURE_WINDOW`]: two frames (a bracket, a
@@ -60,13 +68,7 @@ impl ExifSummary {
     /// both carry it; `None` when either lacks what the test needs or the
     /// times are equal.
     pub fn other_exposure(&self, other: &ExifSummary) -> Option<f64> {
-        let camera = |e: &ExifSummary| {
-            Some((
-                e.make.as_deref()?.trim().to_lowercase(),
-                e.model.as_deref()?.trim().to_lowercase(),
-            ))
-        };
-        if camera(self)? != camera(other)? {
+        if self.camera()? != other.camera()? {
             return None;
         }
         let utc = self.offset_time.is_some() && other.offset_time.is_some();
