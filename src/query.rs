@@ -12,8 +12,9 @@ use crate::corpus::Corpus;
 use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
+use crate::features::Features;
 use crate::hash::{Dihedral, Frame};
-use crate::index::Index;
+use crate::index::{Hit, Index};
 use crate::matching::{MatchClass, MatchRule};
 use crate::verify::{self, Verdict};
 
@@ -61,6 +62,11 @@ pub enum Verified {
     /// frames of one camera taken moments apart (a bracket, a burst): the
     /// same scene, another exposure, not a copy.
     OtherExposure,
+    /// One transform maps the query onto the reference, but the query is a
+    /// closer copy of another match (`look_alike_of`) that is another shot
+    /// or exposure of this reference's scene: a crop of one frame of a
+    /// bracket or a stereo pair fits both frames, and is a copy of one.
+    LookAlike,
 }
 
 impl Verified {
@@ -85,11 +91,18 @@ pub struct VerificationSummary {
     /// Seconds between the two capture times, for another exposure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds_apart: Option<f64>,
+    /// For a look-alike, the match the query is a copy of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub look_alike_of: Option<PathBuf>,
 }
 
 impl VerificationSummary {
-    fn of(v: &Verdict, seconds_apart: Option<f64>) -> Option<VerificationSummary> {
-        let (verdict, check, mirrored) = match v {
+    fn of(j: &Judged, look_alike_of: Option<PathBuf>) -> Option<VerificationSummary> {
+        let seconds_apart = j.seconds_apart;
+        let (verdict, check, mirrored) = match &j.verdict {
+            Verdict::OtherShot { check, mirrored } if look_alike_of.is_some() => {
+                (Verified::LookAlike, check, *mirrored)
+            }
             Verdict::OtherShot { check, mirrored } if seconds_apart.is_some() => {
                 (Verified::OtherExposure, check, *mirrored)
             }
@@ -106,6 +119,7 @@ impl VerificationSummary {
             scale: (hi * lo).sqrt(),
             rotation: check.transform.degrees(),
             seconds_apart,
+            look_alike_of,
         })
     }
 }
@@ -126,6 +140,71 @@ pub(crate) fn exposures(
         Some(apart) => (Verdict::OtherShot { check, mirrored }, Some(apart)),
         None => (verdict, None),
     })
+}
+
+/// How reference `b` relates to reference `a`, as a match of a query
+/// would: by their features, then their EXIF ([`exposures`]).
+pub(crate) fn relate(
+    a: (Option<&Features>, &ExifSummary),
+    b: Option<&Features>,
+    b_exif: impl FnOnce() -> Result<ExifSummary>,
+) -> Result<(Verdict, Option<f64>)> {
+    let verdict = match (a.0, b) {
+        (Some(a), Some(b)) => verify::Probe::new(a).judge(b),
+        _ => Verdict::Unknown,
+    };
+    exposures(verdict, a.1, b_exif)
+}
+
+/// A query is a copy of one picture, not of two pictures of one scene.
+/// Of one query's candidates (`verdicts`, with their hash distances), the
+/// verified copy most features agree with (then the closest) stays a copy;
+/// each other copy that `relate(best, other)` finds to be another shot or
+/// exposure of it is its look-alike. Returns each look-alike's position,
+/// the best copy's, and the seconds between their capture times if EXIF
+/// told them apart.
+pub(crate) fn look_alikes(
+    verdicts: &[(Verdict, u32)],
+    mut relate: impl FnMut(usize, usize) -> Result<(Verdict, Option<f64>)>,
+) -> Result<Vec<(usize, usize, Option<f64>)>> {
+    let Some(best) = strongest_copy(verdicts) else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (k, _) in verdicts
+        .iter()
+        .enumerate()
+        .filter(|(k, (v, _))| *k != best && v.is_copy())
+    {
+        let (verdict, apart) = relate(best, k)?;
+        if verdict.is_other_shot() {
+            out.push((k, best, apart));
+        }
+    }
+    Ok(out)
+}
+
+/// The verified copy most features agree with, then the closest by hash.
+pub(crate) fn strongest_copy(verdicts: &[(Verdict, u32)]) -> Option<usize> {
+    verdicts
+        .iter()
+        .enumerate()
+        .filter_map(|(k, (v, d))| match v {
+            Verdict::Copy { check, .. } => Some((std::cmp::Reverse(check.inliers), *d, k)),
+            _ => None,
+        })
+        .min()
+        .map(|(_, _, k)| k)
+}
+
+/// A candidate as verification left it.
+struct Judged {
+    hit: Hit,
+    verdict: Verdict,
+    seconds_apart: Option<f64>,
+    /// The file id of the match this one is a look-alike of.
+    look_alike_of: Option<i64>,
+    features: Option<Features>,
 }
 
 /// The result for one query file.
@@ -175,7 +254,10 @@ impl<'c> Matcher<'c> {
     /// [`verify::RADIUS`] are verified, and as many more nominated by their
     /// windows ([`Index::nominate`]): a confirmed copy is a near-duplicate
     /// at any hash distance, another shot of the same scene only similar,
-    /// and a nominee that verification does not confirm is no match.
+    /// and a nominee that verification does not confirm is no match. Once a
+    /// copy is confirmed, its own closest references are verified too
+    /// ([`Index::siblings`]), and of two copies that are pictures of one
+    /// scene only the stronger stays a copy ([`look_alikes`]).
     pub fn find(&self, a: &Analysis, opts: &QueryOptions) -> Result<Vec<Match>> {
         let identical = self.corpus.files_with_sha256(&a.sha256)?;
         let (rule, extra) = match &a.features {
@@ -195,75 +277,142 @@ impl<'c> Matcher<'c> {
             opts.top + extra,
             opts.max_distance,
         );
+        let radius = verify::RADIUS.min(opts.max_distance);
         if extra > 0 {
             let skip: Vec<usize> = hits.iter().map(|h| h.index).collect();
-            let radius = verify::RADIUS.min(opts.max_distance);
             hits.extend(self.index.nominate(&a.hashes, extra, radius, &skip));
         }
         let probe = a.features.as_ref().map(verify::Probe::new);
-        let mut judged = Vec::with_capacity(hits.len());
-        for (k, mut h) in hits.into_iter().enumerate() {
-            let verdict = match (&probe, h.class) {
-                (_, MatchClass::Identical) => Verdict::Unknown,
-                (Some(probe), _) if k < extra || h.nominated => {
-                    match self.corpus.features(h.file_id)? {
-                        Some(rf) => probe.judge(&rf),
-                        None => Verdict::Unknown,
-                    }
-                }
-                _ => Verdict::Unknown,
-            };
-            if h.nominated && verdict == Verdict::Unknown {
-                continue;
-            }
-            let (verdict, seconds_apart) =
-                exposures(verdict, &a.exif, || self.corpus.exif(h.file_id))?;
-            if h.class != MatchClass::Identical {
-                let Some(class) = self.rule.judge(h.distance, &verdict) else {
-                    continue;
-                };
-                h.class = class;
-            }
-            judged.push((h, verdict, seconds_apart));
+        let mut judged: Vec<Judged> = Vec::with_capacity(hits.len());
+        for (k, h) in hits.into_iter().enumerate() {
+            let verified = k < extra || h.nominated;
+            judged.extend(self.judge(a, probe.as_ref().filter(|_| verified), h)?);
         }
-        judged.sort_by_key(|(h, v, _)| (h.class, !v.is_copy(), h.distance, h.index));
+        let verdicts: Vec<(Verdict, u32)> =
+            judged.iter().map(|j| (j.verdict, j.hit.distance)).collect();
+        if let Some(b) = strongest_copy(&verdicts) {
+            let skip: Vec<usize> = judged.iter().map(|j| j.hit.index).collect();
+            let of = judged[b].hit.index;
+            for h in self.index.siblings(&a.hashes, of, extra, radius, &skip) {
+                judged.extend(self.judge(a, probe.as_ref(), h)?);
+            }
+        }
+        self.settle_look_alikes(&mut judged)?;
+        judged.retain_mut(|j| {
+            if j.hit.class == MatchClass::Identical {
+                return true;
+            }
+            match self.rule.judge(j.hit.distance, &j.verdict) {
+                Some(class) => {
+                    j.hit.class = class;
+                    true
+                }
+                None => false,
+            }
+        });
+        judged.sort_by_key(|j| {
+            let h = &j.hit;
+            (h.class, !j.verdict.is_copy(), h.distance, h.index)
+        });
         judged.truncate(opts.top);
         let mut out = Vec::with_capacity(judged.len());
-        for (h, verdict, seconds_apart) in judged {
+        for j in judged {
             // A file removed by another process since the index was read
             // is no longer a match.
-            let Some(r) = self.corpus.reference(h.file_id)? else {
-                continue;
-            };
-            let contexts = self.corpus.contexts(r.file_id)?;
-            out.push(Match {
-                path: r.path.clone(),
-                distance: h.distance,
-                similarity: h.similarity,
-                chance: match (&verdict, h.class) {
-                    (_, MatchClass::Identical) => 0.0,
-                    // Both the hash and the features must come this close.
-                    (Verdict::Copy { check, .. }, _) => {
-                        crate::matching::chance_of_unrelated(h.distance)
-                            .min(verify::chance_of_inliers(check.inliers))
-                    }
-                    _ => crate::matching::chance_of_unrelated(h.distance),
-                },
-                class: h.class,
-                transform: h.transform,
-                query_frame: h.query_frame,
-                reference_frame: h.reference_frame,
-                phash_distance: (r.phash ^ a.hashes.phash).count_ones(),
-                verification: VerificationSummary::of(&verdict, seconds_apart),
-                sha256: r.sha256.clone(),
-                width: r.width,
-                height: r.height,
-                context: contexts.first().cloned(),
-                contexts,
-                exif: self.corpus.exif(r.file_id)?,
-            });
+            out.extend(self.to_match(a, j)?);
         }
         Ok(out)
+    }
+
+    /// A candidate verified with `probe` (when given), and EXIF's word on
+    /// a copy; `None` for a nominee that verification does not confirm.
+    fn judge(&self, a: &Analysis, probe: Option<&verify::Probe>, h: Hit) -> Result<Option<Judged>> {
+        let mut features = None;
+        let verdict = match probe {
+            Some(probe) if h.class != MatchClass::Identical => {
+                features = self.corpus.features(h.file_id)?;
+                features
+                    .as_ref()
+                    .map_or(Verdict::Unknown, |rf| probe.judge(rf))
+            }
+            _ => Verdict::Unknown,
+        };
+        if h.nominated && verdict == Verdict::Unknown {
+            return Ok(None);
+        }
+        let (verdict, seconds_apart) = exposures(verdict, &a.exif, || self.corpus.exif(h.file_id))?;
+        Ok(Some(Judged {
+            hit: h,
+            verdict,
+            seconds_apart,
+            look_alike_of: None,
+            features,
+        }))
+    }
+
+    /// Turns the look-alikes of the strongest copy ([`look_alikes`]) into
+    /// another shot of it.
+    fn settle_look_alikes(&self, judged: &mut [Judged]) -> Result<()> {
+        let verdicts: Vec<(Verdict, u32)> =
+            judged.iter().map(|j| (j.verdict, j.hit.distance)).collect();
+        let found = look_alikes(&verdicts, |b, k| {
+            let best = &judged[b];
+            relate(
+                (best.features.as_ref(), &self.corpus.exif(best.hit.file_id)?),
+                judged[k].features.as_ref(),
+                || self.corpus.exif(judged[k].hit.file_id),
+            )
+        })?;
+        for (k, best, apart) in found {
+            let best = judged[best].hit.file_id;
+            let j = &mut judged[k];
+            if let Verdict::Copy { check, mirrored } = j.verdict {
+                j.verdict = Verdict::OtherShot { check, mirrored };
+            }
+            j.seconds_apart = apart;
+            j.look_alike_of = Some(best);
+        }
+        Ok(())
+    }
+
+    /// The match reported for a judged candidate, read from the corpus;
+    /// `None` if its file has left the corpus since the index was read.
+    fn to_match(&self, a: &Analysis, j: Judged) -> Result<Option<Match>> {
+        let h = &j.hit;
+        let Some(r) = self.corpus.reference(h.file_id)? else {
+            return Ok(None);
+        };
+        let look_alike_of = match j.look_alike_of {
+            Some(id) => self.corpus.reference(id)?.map(|r| r.path),
+            None => None,
+        };
+        let contexts = self.corpus.contexts(r.file_id)?;
+        Ok(Some(Match {
+            path: r.path.clone(),
+            distance: h.distance,
+            similarity: h.similarity,
+            chance: match (&j.verdict, h.class) {
+                (_, MatchClass::Identical) => 0.0,
+                // Both the hash and the features must come this close.
+                (Verdict::Copy { check, .. }, _) => {
+                    crate::matching::chance_of_unrelated(h.distance)
+                        .min(verify::chance_of_inliers(check.inliers))
+                }
+                _ => crate::matching::chance_of_unrelated(h.distance),
+            },
+            class: h.class,
+            transform: h.transform,
+            query_frame: h.query_frame,
+            reference_frame: h.reference_frame,
+            phash_distance: (r.phash ^ a.hashes.phash).count_ones(),
+            verification: VerificationSummary::of(&j, look_alike_of),
+            sha256: r.sha256.clone(),
+            width: r.width,
+            height: r.height,
+            context: contexts.first().cloned(),
+            contexts,
+            exif: self.corpus.exif(r.file_id)?,
+        }))
     }
 
     /// Analyses the files in parallel, then looks each up.

@@ -19,7 +19,7 @@ use crate::features::Features;
 use crate::hash::Hashes;
 use crate::index;
 use crate::matching::{MatchClass, MatchRule};
-use crate::query::exposures;
+use crate::query::{exposures, look_alikes, relate, strongest_copy};
 use crate::verify::{self, Verdict};
 
 pub use transforms::Transform;
@@ -109,14 +109,47 @@ fn verified(
         .map(|(r, _, _)| Some(index::window_distance(&q.hashes, r)))
         .collect();
     let nominated = verify::candidates(&windows, &by_hash);
-    for j in by_hash.into_iter().chain(nominated) {
-        let verdict = match &refs[j].1 {
-            Some(rf) => probe.judge(rf),
-            None => Verdict::Unknown,
-        };
+    let mut candidates: Vec<usize> = by_hash.into_iter().chain(nominated).collect();
+    let judge = |j: usize| {
+        let verdict = refs[j]
+            .1
+            .as_ref()
+            .map_or(Verdict::Unknown, |rf| probe.judge(rf));
         // As `query` does: another exposure of one camera is no copy.
         let (verdict, _) =
             exposures(verdict, &q.exif, || Ok(refs[j].2.clone())).unwrap_or((verdict, None));
+        (verdict, scores[j].unwrap_or(u32::MAX))
+    };
+    let mut verdicts: Vec<(Verdict, u32)> = candidates.iter().map(|&j| judge(j)).collect();
+    // As `query` does: the strongest copy's own closest references are
+    // verified too.
+    if let Some(b) = strongest_copy(&verdicts) {
+        let of = candidates[b];
+        let near: Vec<Option<u32>> = refs
+            .iter()
+            .enumerate()
+            .map(|(j, (r, _, _))| (j != of).then(|| index::sibling_distance(&refs[of].0, r)))
+            .collect();
+        for j in verify::candidates(&near, &candidates) {
+            candidates.push(j);
+            verdicts.push(judge(j));
+        }
+    }
+    // As `query` does: a copy of one frame of two is no copy of the other.
+    let mut verdicts_now: Vec<Verdict> = verdicts.iter().map(|v| v.0).collect();
+    let found = look_alikes(&verdicts, |b, k| {
+        let (best, other) = (&refs[candidates[b]], &refs[candidates[k]]);
+        relate((best.1.as_ref(), &best.2), other.1.as_ref(), || {
+            Ok(other.2.clone())
+        })
+    })
+    .unwrap_or_default();
+    for (k, _, _) in found {
+        if let Verdict::Copy { check, mirrored } = verdicts_now[k] {
+            verdicts_now[k] = Verdict::OtherShot { check, mirrored };
+        }
+    }
+    for (j, verdict) in candidates.into_iter().zip(verdicts_now) {
         let d = scores[j].unwrap_or(u32::MAX);
         scores[j] = match rule.judge(d, &verdict) {
             Some(MatchClass::NearDuplicate) => Some(d.min(threshold)),

@@ -248,6 +248,43 @@ impl Index {
             .collect()
     }
 
+    /// Candidates for verification beside a verified copy of reference
+    /// `of`: up to `k` references, not `of` nor in `skip` (positions), whose
+    /// whole picture or sub-frames come within `radius` of `of`'s whole
+    /// picture, closest first, each at its distance from the query. A
+    /// query's own original may be a look-alike of the picture it was found
+    /// a copy of (another frame of a bracket, the other view of a stereo
+    /// pair) that the query's hashes did not reach.
+    pub fn siblings(
+        &self,
+        q: &Hashes,
+        of: usize,
+        k: usize,
+        radius: u32,
+        skip: &[usize],
+    ) -> Vec<Hit> {
+        let whole = self.frames.codes.get(self.frames.first[of] as usize);
+        let mut found: Vec<(usize, u32)> = self
+            .frames
+            .within(&[whole], radius)
+            .into_iter()
+            .filter(|(i, _)| *i != of && !skip.contains(i))
+            .collect();
+        found.sort_unstable_by_key(|&(i, d)| (d, i));
+        found.truncate(k);
+        let query = QueryCodes::of(q);
+        found
+            .into_iter()
+            .map(|(i, _)| {
+                let codes = self.frames.codes_of(i);
+                let mut d = u32::MAX;
+                visit_pairings(&query, &codes, Frame::Crop, |b| d = d.min(b.distance));
+                let best = framing(&query, &codes, Frame::Crop, d);
+                self.hit(i, best, MatchClass::Similar, true)
+            })
+            .collect()
+    }
+
     /// Reference `i` met at the pairing `best`.
     fn hit(&self, i: usize, best: Best, class: MatchClass, nominated: bool) -> Hit {
         Hit {
@@ -329,6 +366,16 @@ struct Best {
 /// PDQ distance over the query's rotations/flips and both sides' sub-frames.
 pub fn distance(q: &Hashes, r: &Reference) -> u32 {
     closest(&QueryCodes::of(q), r.pdq, &r.crops, Frame::Crop)
+}
+
+/// The distance from reference `a`'s whole picture to reference `b`'s
+/// whole picture or sub-frames, as [`Index::siblings`] measures it.
+pub fn sibling_distance(a: &Reference, b: &Reference) -> u32 {
+    std::iter::once(&b.pdq)
+        .chain(&b.crops)
+        .map(|c| a.pdq.distance(c))
+        .min()
+        .unwrap_or(u32::MAX)
 }
 
 /// The nominating distance between a query and one reference (see

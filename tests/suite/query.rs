@@ -222,31 +222,13 @@ fn forty_percent_crop(ws: &Workspace, fx: f32, fy: f32) -> std::path::PathBuf {
 #[test]
 fn a_window_of_the_original_nominates_a_crop_it_covers() {
     use provcheck::analyze::{analyze_file, Depth};
-    use provcheck::corpus::Reference;
     use provcheck::decode::Limits;
     use provcheck::hash::Frame;
-    use provcheck::index::Index;
     use provcheck::verify::{CANDIDATES, RADIUS};
 
     let ws = Workspace::new();
     let limits = Limits::default();
-    let mut paths: Vec<_> = std::fs::read_dir(references())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
-        .collect();
-    paths.sort();
-    let refs: Vec<Reference> = paths
-        .iter()
-        .enumerate()
-        .map(|(i, p)| {
-            Reference::from_analysis(
-                i as i64,
-                &analyze_file(p, &limits, Depth::Reference).unwrap(),
-            )
-        })
-        .collect();
-    let index = Index::from_references(&refs);
+    let (refs, index) = indexed(&[]);
     // A quarter of the room across, three quarters down: the 40% window in
     // the second column, fourth row.
     let q = analyze_file(&forty_percent_crop(&ws, 0.25, 0.75), &limits, Depth::Query).unwrap();
@@ -299,6 +281,41 @@ fn hdr_on_and_off_frames_of_one_camera_are_similar_not_copies() {
 }
 
 #[test]
+fn a_copy_without_exif_of_one_hdr_frame_is_a_copy_of_that_frame_only() {
+    // Shared copies lose their EXIF, and a crop of one frame of the pair
+    // fits both frames with one transform. The corpus knows its two frames
+    // are two exposures, so the copy is a copy of the frame more of its
+    // features agree with, and the other frame its look-alike.
+    let ws = Workspace::new();
+    let (on, off) = (fixture("hdr_canon_on.jpg"), fixture("hdr_canon_off.jpg"));
+    ws.build_from(&[on.clone(), off.clone()]);
+    for (frame, other) in [(&on, "hdr_canon_off.jpg"), (&off, "hdr_canon_on.jpg")] {
+        let copy = ws.path().join("copy.jpg");
+        degrade(frame, &copy, 0.8, 0.9, 80);
+        let v = ws.run_json(&["query", "copy.jpg"], 1);
+        let matches = v[0]["matches"].as_array().unwrap();
+        assert_eq!(matches.len(), 2, "{v}");
+        let (top, second) = (&matches[0], &matches[1]);
+        let own = frame.file_name().unwrap().to_str().unwrap();
+        assert!(top["path"].as_str().unwrap().ends_with(own), "{v}");
+        assert_eq!(top["class"], "near-duplicate", "{v}");
+        assert_eq!(top["verification"]["verdict"], "copy", "{v}");
+        assert!(second["path"].as_str().unwrap().ends_with(other), "{v}");
+        assert_eq!(second["class"], "similar", "{v}");
+        let verification = &second["verification"];
+        assert_eq!(verification["verdict"], "look-alike", "{v}");
+        assert!(
+            verification["look_alike_of"]
+                .as_str()
+                .unwrap()
+                .ends_with(own),
+            "{v}"
+        );
+        assert_eq!(verification["seconds_apart"], 26.0, "{v}");
+    }
+}
+
+#[test]
 fn a_copy_of_an_hdr_frame_keeping_its_exif_is_still_a_copy() {
     // The same frame, EXIF and all, re-encoded smaller: one exposure.
     let ws = Workspace::new();
@@ -335,4 +352,59 @@ fn exif_segment(jpeg: &[u8]) -> &[u8] {
         at += 2 + len;
     }
     panic!("no EXIF segment");
+}
+
+/// The bundled JPEG references and `more`, analysed as references (file id
+/// = position), and their index.
+fn indexed(
+    more: &[std::path::PathBuf],
+) -> (Vec<provcheck::corpus::Reference>, provcheck::index::Index) {
+    use provcheck::analyze::{analyze_file, Depth};
+    use provcheck::corpus::Reference;
+
+    let mut paths: Vec<_> = std::fs::read_dir(references())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "jpg"))
+        .collect();
+    paths.sort();
+    paths.extend_from_slice(more);
+    let limits = provcheck::decode::Limits::default();
+    let refs: Vec<Reference> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let a = analyze_file(p, &limits, Depth::Reference).unwrap();
+            Reference::from_analysis(i as i64, &a)
+        })
+        .collect();
+    let index = provcheck::index::Index::from_references(&refs);
+    (refs, index)
+}
+
+/// A verified copy's own closest references are its siblings: the other
+/// frame of an HDR pair comes first, the copy's reference and those already
+/// verified are left out, and each sibling carries its distance from the
+/// query, not from the reference.
+#[test]
+fn the_siblings_of_an_hdr_frame_begin_with_the_other_frame() {
+    use provcheck::analyze::{analyze_file, Depth};
+    use provcheck::verify::{CANDIDATES, RADIUS};
+
+    let pair = [fixture("hdr_canon_on.jpg"), fixture("hdr_canon_off.jpg")];
+    let (refs, index) = indexed(&pair);
+    let (on, off) = (refs.len() - 2, refs.len() - 1);
+    let ws = Workspace::new();
+    let copy = ws.path().join("copy.jpg");
+    degrade(&pair[0], &copy, 0.6, 0.8, 75);
+    let q = analyze_file(&copy, &Default::default(), Depth::Query).unwrap();
+    let siblings = index.siblings(&q.hashes, on, CANDIDATES, RADIUS, &[]);
+    assert_eq!(siblings[0].index, off, "{siblings:?}");
+    assert!(siblings.iter().all(|h| h.index != on && h.nominated));
+    assert_eq!(
+        siblings[0].distance,
+        provcheck::index::distance(&q.hashes, &refs[off])
+    );
+    let after = index.siblings(&q.hashes, on, CANDIDATES, RADIUS, &[off]);
+    assert!(after.iter().all(|h| h.index != off), "{after:?}");
 }
