@@ -148,6 +148,12 @@ fn provcheck_query(c: &mut Criterion) {
         "provcheck query, 100k references with sub-frames and windows, all cores",
         |b| b.iter(|| black_box(query())),
     );
+    // What a query with a verified copy adds: that reference's whole
+    // picture against every reference's codes.
+    c.bench_function(
+        "provcheck siblings of a copy, 100k references, 1 thread",
+        |b| b.iter(|| pool.install(|| black_box(index.siblings(&hashes, 0, 12, 112, &[])))),
+    );
 }
 
 criterion_group!(benches, pdq, phash, provcheck_query);
