@@ -162,3 +162,35 @@ fn a_stereo_look_alike_is_similar_not_a_copy() {
         assert_eq!(m["verification"]["verdict"], "other-shot", "{m}");
     }
 }
+
+/// A deep crop of one side of the stereo pair holds too little depth to
+/// show another viewpoint, and fits both sides; with both in the corpus it
+/// is a copy of its own side only, and the other side is at most similar.
+#[test]
+fn a_deep_crop_of_one_side_of_the_stereo_pair_is_a_copy_of_that_side_only() {
+    let Some(data) =
+        shared_data("a_deep_crop_of_one_side_of_the_stereo_pair_is_a_copy_of_that_side_only")
+    else {
+        return;
+    };
+    let photos = data.join("photos");
+    let (left, right) = (
+        photos.join("skimage_motorcycle_left.png"),
+        photos.join("skimage_motorcycle_right.png"),
+    );
+    let ws = super::util::Workspace::new();
+    ws.build_from(&[left.clone(), right.clone()]);
+    for (side, other) in [(&left, &right), (&right, &left)] {
+        let copy = ws.path().join("copy.jpg");
+        super::util::degrade(side, &copy, 0.4, 1.0, 85);
+        let v = ws.run_json(&["query", "copy.jpg"], 1);
+        let matches = v[0]["matches"].as_array().unwrap();
+        let path = |m: &serde_json::Value| std::path::PathBuf::from(m["path"].as_str().unwrap());
+        assert_eq!(path(&matches[0]).file_name(), side.file_name(), "{v}");
+        assert_eq!(matches[0]["class"], "near-duplicate", "{v}");
+        for m in &matches[1..] {
+            assert_eq!(path(m).file_name(), other.file_name(), "{v}");
+            assert_eq!(m["class"], "similar", "{v}");
+        }
+    }
+}
