@@ -351,10 +351,9 @@ pub fn query_page(
                 figure(w, previews, &o.query, "Query")?;
                 for m in ms {
                     let cap = format!(
-                        "{} — {} ({}), distance {}; chance match {}",
+                        "{} — {}, distance {}; chance match {}",
                         paths.show(&m.path),
-                        m.class.name(),
-                        m.transform.name(),
+                        super::query::class_note(m),
                         m.distance,
                         crate::matching::odds(m.chance)
                     );

@@ -3,7 +3,7 @@
 use serde_json::json;
 
 use super::{opt, Report, Style};
-use crate::query::{Match, QueryOutcome};
+use crate::query::{Match, QueryOutcome, VerificationSummary, Verified};
 
 pub struct QueryReport<'a> {
     pub outcomes: &'a [QueryOutcome],
@@ -156,16 +156,12 @@ impl Report for QueryReport<'_> {
                 Ok(ms) => {
                     for (i, m) in ms.iter().enumerate() {
                         let c = m.context.clone().unwrap_or_default();
-                        let mut class = m.class.name().to_string();
-                        if m.transform != crate::hash::Dihedral::Original {
-                            class = format!("{class} ({})", m.transform.name());
-                        }
                         rows.push(vec![
                             if i == 0 { q.clone() } else { String::new() },
                             self.paths.show(&m.path),
                             m.distance.to_string(),
                             format!("{:.2}", m.similarity),
-                            class,
+                            class_note(m),
                             opt(&c.published),
                             c.publisher.or(c.source_url).unwrap_or_default(),
                         ]);
@@ -174,5 +170,40 @@ impl Report for QueryReport<'_> {
             }
         }
         super::write_table(w, &self.paths, &headers, &rows)
+    }
+}
+
+/// A match's class with what qualifies it: for another picture of the
+/// scene why (the hash's rotation/flip means nothing there), for a copy its
+/// rotation/flip.
+pub(crate) fn class_note(m: &Match) -> String {
+    let note = match m.verification.as_ref().and_then(why) {
+        Some(why) => Some(why),
+        None if m.transform != crate::hash::Dihedral::Original => {
+            Some(m.transform.name().to_string())
+        }
+        None => None,
+    };
+    match note {
+        Some(note) => format!("{} ({note})", m.class.name()),
+        None => m.class.name().to_string(),
+    }
+}
+
+/// Why verification made a match merely similar, in words.
+fn why(v: &VerificationSummary) -> Option<String> {
+    let apart = v
+        .seconds_apart
+        .map(|s| match s < 10.0 {
+            true => format!(", {s:.2} s apart"),
+            false => format!(", {s:.0} s apart"),
+        })
+        .unwrap_or_default();
+    match v.verdict {
+        Verified::Copy => None,
+        Verified::OtherShot => Some("another shot".into()),
+        Verified::OtherExposure => Some(format!("another exposure{apart}")),
+        // The copy it is a look-alike of is ranked above it.
+        Verified::LookAlike => Some(format!("look-alike of the copy{apart}")),
     }
 }

@@ -316,6 +316,29 @@ fn a_copy_without_exif_of_one_hdr_frame_is_a_copy_of_that_frame_only() {
 }
 
 #[test]
+fn the_table_says_why_a_verified_match_is_only_similar() {
+    let ws = Workspace::new();
+    let (on, off) = (fixture("hdr_canon_on.jpg"), fixture("hdr_canon_off.jpg"));
+    ws.build_from(&[off.clone()]);
+    degrade(&on, &ws.path().join("copy.jpg"), 0.8, 0.9, 80);
+    let table = |query: &std::ffi::OsStr| {
+        let out = ws.cmd().arg("query").arg(query).assert().code(1);
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let file = table(on.as_os_str());
+    assert!(
+        file.contains("similar (another exposure, 26 s apart)"),
+        "{file}"
+    );
+    ws.build_from(&[on.clone(), off.clone()]);
+    let copy = table("copy.jpg".as_ref());
+    assert!(
+        copy.contains("similar (look-alike of the copy, 26 s apart)"),
+        "{copy}"
+    );
+}
+
+#[test]
 fn a_copy_of_an_hdr_frame_keeping_its_exif_is_still_a_copy() {
     // The same frame, EXIF and all, re-encoded smaller: one exposure.
     let ws = Workspace::new();
