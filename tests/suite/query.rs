@@ -319,7 +319,7 @@ fn a_copy_without_exif_of_one_hdr_frame_is_a_copy_of_that_frame_only() {
 fn the_table_says_why_a_verified_match_is_only_similar() {
     let ws = Workspace::new();
     let (on, off) = (fixture("hdr_canon_on.jpg"), fixture("hdr_canon_off.jpg"));
-    ws.build_from(&[off.clone()]);
+    ws.build_from(std::slice::from_ref(&off));
     degrade(&on, &ws.path().join("copy.jpg"), 0.8, 0.9, 80);
     let table = |query: &std::ffi::OsStr| {
         let out = ws.cmd().arg("query").arg(query).assert().code(1);
