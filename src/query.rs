@@ -133,11 +133,11 @@ pub(crate) fn exposures(
     query: &ExifSummary,
     reference: impl FnOnce() -> Result<ExifSummary>,
 ) -> Result<(Verdict, Option<f64>)> {
-    let Verdict::Copy { check, mirrored } = verdict else {
+    if !verdict.is_copy() {
         return Ok((verdict, None));
-    };
+    }
     Ok(match reference()?.other_exposure(query) {
-        Some(apart) => (Verdict::OtherShot { check, mirrored }, Some(apart)),
+        Some(apart) => (verdict.as_other_shot(), Some(apart)),
         None => (verdict, None),
     })
 }
@@ -366,9 +366,7 @@ impl<'c> Matcher<'c> {
         for (k, best, apart) in found {
             let best = judged[best].hit.file_id;
             let j = &mut judged[k];
-            if let Verdict::Copy { check, mirrored } = j.verdict {
-                j.verdict = Verdict::OtherShot { check, mirrored };
-            }
+            j.verdict = j.verdict.as_other_shot();
             j.seconds_apart = apart;
             j.look_alike_of = Some(best);
         }

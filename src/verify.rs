@@ -394,6 +394,15 @@ impl Verdict {
     pub fn is_other_shot(&self) -> bool {
         matches!(self, Verdict::OtherShot { .. })
     }
+
+    /// A copy taken for another shot of its scene, on other evidence than
+    /// the features (EXIF, the corpus); any other verdict as it is.
+    pub fn as_other_shot(self) -> Verdict {
+        match self {
+            Verdict::Copy { check, mirrored } => Verdict::OtherShot { check, mirrored },
+            v => v,
+        }
+    }
 }
 
 /// A query's features as shown and mirrored, made once per query and

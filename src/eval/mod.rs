@@ -136,7 +136,6 @@ fn verified(
         }
     }
     // As `query` does: a copy of one frame of two is no copy of the other.
-    let mut verdicts_now: Vec<Verdict> = verdicts.iter().map(|v| v.0).collect();
     let found = look_alikes(&verdicts, |b, k| {
         let (best, other) = (&refs[candidates[b]], &refs[candidates[k]]);
         relate((best.1.as_ref(), &best.2), other.1.as_ref(), || {
@@ -145,11 +144,9 @@ fn verified(
     })
     .unwrap_or_default();
     for (k, _, _) in found {
-        if let Verdict::Copy { check, mirrored } = verdicts_now[k] {
-            verdicts_now[k] = Verdict::OtherShot { check, mirrored };
-        }
+        verdicts[k].0 = verdicts[k].0.as_other_shot();
     }
-    for (j, verdict) in candidates.into_iter().zip(verdicts_now) {
+    for (j, (verdict, _)) in candidates.into_iter().zip(verdicts) {
         let d = scores[j].unwrap_or(u32::MAX);
         scores[j] = match rule.judge(d, &verdict) {
             Some(MatchClass::NearDuplicate) => Some(d.min(threshold)),
