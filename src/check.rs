@@ -420,19 +420,12 @@ fn exif_changes(copy: &ExifSummary, original: &ExifSummary) -> Vec<Finding> {
         .zip(original.camera())
         .is_some_and(|(c, o)| c != o)
     {
-        let named = |e: &ExifSummary| {
-            format!(
-                "{} {}",
-                e.make.as_deref().unwrap_or_default(),
-                e.model.as_deref().unwrap_or_default()
-            )
-        };
         out.push(Finding {
             kind: "camera-changed",
             detail: format!(
                 "EXIF names the camera {} where the original's is {}",
-                named(copy),
-                named(original)
+                copy.camera_name(),
+                original.camera_name()
             ),
         });
     }

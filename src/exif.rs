@@ -51,6 +51,15 @@ impl ExifSummary {
         self.datetime_original.as_deref().and_then(|d| d.get(..10))
     }
 
+    /// Make and model as shown to people ("Canon PowerShot SX60 HS"); empty
+    /// when EXIF names neither.
+    pub fn camera_name(&self) -> String {
+        let part = |v: &Option<String>| v.clone().unwrap_or_default();
+        format!("{} {}", part(&self.make), part(&self.model))
+            .trim()
+            .to_string()
+    }
+
     /// Make and model, trimmed and lower-cased for comparing cameras.
     pub fn camera(&self) -> Option<(String, String)> {
         Some((

@@ -43,10 +43,7 @@ impl Report for HashReport<'_> {
                     phash_hex(a.hashes.phash),
                     if a.hashes.low_information { "yes" } else { "" }.to_string(),
                     opt(&a.exif.datetime_original),
-                    [opt(&a.exif.make), opt(&a.exif.model)]
-                        .join(" ")
-                        .trim()
-                        .to_string(),
+                    a.exif.camera_name(),
                     opt(&a.exif.software),
                     gps(a),
                     String::new(),
@@ -102,9 +99,9 @@ impl Report for HashReport<'_> {
                     if let Some(d) = &a.exif.datetime_original {
                         exif.push(d.clone());
                     }
-                    let cam = [opt(&a.exif.make), opt(&a.exif.model)].join(" ");
-                    if !cam.trim().is_empty() {
-                        exif.push(cam.trim().to_string());
+                    let cam = a.exif.camera_name();
+                    if !cam.is_empty() {
+                        exif.push(cam);
                     }
                     if !gps(a).is_empty() {
                         exif.push(format!("GPS {}", gps(a)));

@@ -145,10 +145,7 @@ fn exif_rows(e: &ExifSummary) -> Vec<(&'static str, String)> {
     vec![
         ("taken", o(&e.datetime_original)),
         ("modified", o(&e.datetime_modified)),
-        (
-            "camera",
-            format!("{} {}", o(&e.make), o(&e.model)).trim().to_string(),
-        ),
+        ("camera", e.camera_name()),
         ("software", o(&e.software)),
         ("artist", o(&e.artist)),
         ("copyright", o(&e.copyright)),
