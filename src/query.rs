@@ -355,13 +355,21 @@ impl<'c> Matcher<'c> {
     fn settle_look_alikes(&self, judged: &mut [Judged]) -> Result<()> {
         let verdicts: Vec<(Verdict, u32)> =
             judged.iter().map(|j| (j.verdict, j.hit.distance)).collect();
+        // The best copy's EXIF, read once for all the others.
+        let mut best_exif: Option<ExifSummary> = None;
         let found = look_alikes(&verdicts, |b, k| {
             let best = &judged[b];
-            relate(
-                (best.features.as_ref(), &self.corpus.exif(best.hit.file_id)?),
+            let exif = match best_exif.take() {
+                Some(e) => e,
+                None => self.corpus.exif(best.hit.file_id)?,
+            };
+            let related = relate(
+                (best.features.as_ref(), &exif),
                 judged[k].features.as_ref(),
                 || self.corpus.exif(judged[k].hit.file_id),
-            )
+            );
+            best_exif = Some(exif);
+            related
         })?;
         for (k, best, apart) in found {
             let best = judged[best].hit.file_id;
