@@ -21,7 +21,7 @@ use crate::decode::Grey;
 
 /// Version of the hash settings. Stored with every hash; a cached hash made
 /// with other settings is recomputed. Bump it whenever any output changes.
-pub const SETTINGS_VERSION: i64 = 10;
+pub const SETTINGS_VERSION: i64 = 11;
 
 /// The standard sub-frames, as (left, top, right, bottom) margins cut off.
 /// Centred crops, one edge cut (banners, captions), corners cut (the
