@@ -279,8 +279,19 @@ impl<'c> Matcher<'c> {
         );
         let radius = verify::RADIUS.min(opts.max_distance);
         if extra > 0 {
-            let skip: Vec<usize> = hits.iter().map(|h| h.index).collect();
-            hits.extend(self.index.nominate(&a.hashes, extra, radius, &skip));
+            // Hits that will be verified, or that the hash rule reports on
+            // its own, are settled; any other hit (past the verified ranks,
+            // at a distance that means nothing alone) may still be
+            // nominated by its windows, and is then verified instead.
+            let skip: Vec<usize> = hits
+                .iter()
+                .enumerate()
+                .filter(|(k, h)| *k < extra || h.distance <= self.rule.similar)
+                .map(|(_, h)| h.index)
+                .collect();
+            let nominees = self.index.nominate(&a.hashes, extra, radius, &skip);
+            hits.retain(|h| !nominees.iter().any(|n| n.index == h.index));
+            hits.extend(nominees);
         }
         let probe = a.features.as_ref().map(verify::Probe::new);
         let mut judged: Vec<Judged> = Vec::with_capacity(hits.len());
