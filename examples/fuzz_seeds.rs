@@ -10,14 +10,10 @@
 
 use std::path::{Path, PathBuf};
 
-use image::codecs::bmp::BmpEncoder;
-use image::codecs::gif::GifEncoder;
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
-use image::codecs::tiff::TiffEncoder;
-use image::codecs::webp::WebPEncoder;
 use image::imageops::FilterType;
-use image::{DynamicImage, ImageEncoder};
+use image::{DynamicImage, ImageEncoder, ImageFormat};
 use provcheck::context::{parse_context, ContextFormat};
 use provcheck::corpus::{add_paths, BuildOptions, Corpus};
 use provcheck::report::{render, ExportReport, Format};
@@ -73,12 +69,6 @@ fn jpeg_with(image: &DynamicImage, exif: Option<&[u8]>) -> Vec<u8> {
     out
 }
 
-fn encode(image: &DynamicImage, write: impl FnOnce(&mut Vec<u8>, &image::RgbImage)) -> Vec<u8> {
-    let mut out = Vec::new();
-    write(&mut out, &image.to_rgb8());
-    out
-}
-
 fn write(dir: &Path, name: &str, bytes: &[u8]) {
     std::fs::write(dir.join(name), bytes).expect("seed written");
 }
@@ -88,12 +78,14 @@ fn pictures(photo: &DynamicImage, oriented: &DynamicImage, exif: &[u8]) {
     let (w, h) = (photo.width(), photo.height());
     write(&dir, "photo.jpg", &jpeg_with(photo, None));
     write(&dir, "oriented-exif.jpg", &jpeg_with(oriented, Some(exif)));
-    let png = encode(photo, |o, rgb| {
-        let mut e = PngEncoder::new(o);
-        e.set_exif_metadata(exif[10..].to_vec()).expect("PNG eXIf");
-        e.write_image(rgb, w, h, image::ExtendedColorType::Rgb8)
-            .expect("PNG encodes")
-    });
+    let mut png = Vec::new();
+    let mut encoder = PngEncoder::new(&mut png);
+    encoder
+        .set_exif_metadata(exif[10..].to_vec())
+        .expect("PNG eXIf");
+    encoder
+        .write_image(&photo.to_rgb8(), w, h, image::ExtendedColorType::Rgb8)
+        .expect("PNG encodes");
     write(&dir, "photo-exif.png", &png);
     let grey16 = DynamicImage::ImageLuma16(photo.to_luma16());
     let mut png16 = Vec::new();
@@ -101,38 +93,17 @@ fn pictures(photo: &DynamicImage, oriented: &DynamicImage, exif: &[u8]) {
         .write_with_encoder(PngEncoder::new(&mut png16))
         .expect("PNG encodes");
     write(&dir, "photo-grey16.png", &png16);
-    write(
-        &dir,
-        "photo.webp",
-        &encode(photo, |o, i| {
-            WebPEncoder::new_lossless(o)
-                .write_image(i, w, h, image::ExtendedColorType::Rgb8)
-                .expect("WebP encodes")
-        }),
-    );
-    write(
-        &dir,
-        "photo.gif",
-        &encode(photo, |o, i| {
-            GifEncoder::new(o)
-                .write_image(i, w, h, image::ExtendedColorType::Rgb8)
-                .expect("GIF encodes")
-        }),
-    );
-    write(
-        &dir,
-        "photo.bmp",
-        &encode(photo, |o, i| {
-            BmpEncoder::new(o)
-                .write_image(i, w, h, image::ExtendedColorType::Rgb8)
-                .expect("BMP encodes")
-        }),
-    );
-    let mut tiff = std::io::Cursor::new(Vec::new());
-    TiffEncoder::new(&mut tiff)
-        .write_image(&photo.to_rgb8(), w, h, image::ExtendedColorType::Rgb8)
-        .expect("TIFF encodes");
-    write(&dir, "photo.tiff", &tiff.into_inner());
+    let rgb = DynamicImage::ImageRgb8(photo.to_rgb8());
+    for (name, format) in [
+        ("photo.webp", ImageFormat::WebP),
+        ("photo.gif", ImageFormat::Gif),
+        ("photo.bmp", ImageFormat::Bmp),
+        ("photo.tiff", ImageFormat::Tiff),
+    ] {
+        let mut out = std::io::Cursor::new(Vec::new());
+        rgb.write_to(&mut out, format).expect("picture encodes");
+        write(&dir, name, &out.into_inner());
+    }
 }
 
 /// SOI, the EXIF segment, EOI: the EXIF block with no picture around it.
