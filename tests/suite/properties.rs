@@ -145,15 +145,17 @@ proptest! {
     #![proptest_config(config(12))]
 
     /// The eight transforms of a picture give the eight variants of its
-    /// hash, bit for bit, while both sides are under 128 pixels. From 128
-    /// on the reference's filter and sampling are not mirror-symmetric (a
-    /// side that is a multiple of 128 samples one pixel off centre, an even
+    /// hash, bit for bit, for a long side of 48 to 127 pixels. From 128 on
+    /// the reference's filter and sampling are not mirror-symmetric (a side
+    /// that is a multiple of 128 samples one pixel off centre, an even
     /// box-filter window leans to one side), and the two differ by up to 54
-    /// bits on these photos; widen `side` when that changes.
+    /// bits on these photos; widen `side` when that changes. Far below 48
+    /// (a 16×11 picture) a few DCT values tie with the median up to
+    /// rounding, and 2 or 3 bits differ.
     #[test]
     fn pdq_variants_are_the_hashes_of_the_transformed_picture(
         photo in 0..PHOTOS.len(),
-        side in 16u32..128,
+        side in 48u32..128,
     ) {
         let img = image::open(references().join(PHOTOS[photo]))
             .expect("bundled photo")
