@@ -284,8 +284,9 @@ pub fn phash_hex(h: u64) -> String {
     format!("{h:016x}")
 }
 
+/// Parses [`phash_hex`]'s form: exactly 16 hex digits, either case.
 pub fn phash_from_hex(s: &str) -> Option<u64> {
-    if s.len() == 16 {
+    if s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         u64::from_str_radix(s, 16).ok()
     } else {
         None

@@ -47,8 +47,10 @@ impl Pdq {
             .collect()
     }
 
+    /// Parses the hex form: exactly 64 hex digits, either case (`None`
+    /// otherwise; `from_str_radix` alone would also take a `+` sign).
     pub fn from_hex(s: &str) -> Option<Pdq> {
-        if s.len() != 64 || !s.is_ascii() {
+        if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
         let mut h = Pdq::default();
