@@ -13,7 +13,7 @@ use crate::date::PartialDate;
 use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
-use crate::hash::{Dihedral, Frame};
+use crate::hash::{Dihedral, Frame, LowInformation};
 use crate::matching::MatchClass;
 use crate::query::{Match, Matcher, QueryOptions};
 use crate::statement::Statement;
@@ -24,11 +24,17 @@ pub enum Verdict {
     /// Matches a known reference and nothing contradicts the claim.
     Reused,
     /// Matches, and the reference's context contradicts the claim (earlier
-    /// date, other place, other source).
+    /// date, other place, other source), whatever edits disguised it.
     Misattributed,
-    /// A copy that was mirrored, rotated, overlaid or cropped.
+    /// A copy that was mirrored, rotated, overlaid or cropped, whose
+    /// original's context does not contradict the claim.
     EditedCopy,
+    /// Nothing in the corpus within the thresholds.
     NoMatch,
+    /// A low-information picture (near-black, blank, two-tone) without an
+    /// identical copy in the corpus: hash distance says nothing about it,
+    /// so whether it was seen before cannot be assessed.
+    NotAssessed,
 }
 
 impl Verdict {
@@ -38,6 +44,7 @@ impl Verdict {
             Verdict::Misattributed => "misattributed",
             Verdict::EditedCopy => "edited-copy",
             Verdict::NoMatch => "no-match",
+            Verdict::NotAssessed => "not-assessed",
         }
     }
 }
@@ -74,12 +81,16 @@ pub struct ImageCheck {
     pub contradictions: Vec<Finding>,
     pub exif: ExifSummary,
     pub exif_flags: Vec<Finding>,
+    /// Why the picture could not be assessed (verdict `not-assessed`).
+    #[serde(skip)]
+    pub not_assessed: Option<LowInformation>,
     #[serde(skip)]
     pub error: Option<FileError>,
 }
 
 impl ImageCheck {
-    /// Worth a fact-checker's attention: matched or EXIF-flagged.
+    /// Worth a fact-checker's attention: matched, not assessed or
+    /// EXIF-flagged.
     pub fn is_flagged(&self) -> bool {
         self.verdict != Verdict::NoMatch || !self.exif_flags.is_empty()
     }
@@ -118,6 +129,7 @@ pub fn check_statement(
                 contradictions: Vec::new(),
                 exif: ExifSummary::default(),
                 exif_flags: Vec::new(),
+                not_assessed: None,
                 error: None,
             };
             let analysis = match analyze_file_within(&path, limits, Depth::Query) {
@@ -145,6 +157,9 @@ pub fn check_statement(
                     context: orig.context.clone().unwrap_or_default(),
                 });
                 check.verdict = verdict(&check.edits, &check.contradictions);
+            } else if let Some(why) = analysis.hashes.low_information_reason() {
+                check.verdict = Verdict::NotAssessed;
+                check.not_assessed = Some(why);
             }
             Ok(check)
         })
@@ -166,11 +181,11 @@ fn earliest(matches: &[Match]) -> Option<&Match> {
     })
 }
 
+/// A contradiction of the claim is the finding, whatever edits disguised
+/// the copy (they stay listed); an edited copy is one whose context does
+/// not contradict the claim.
 fn verdict(edits: &[Finding], contradictions: &[Finding]) -> Verdict {
-    let altered = edits.iter().any(|e| e.kind != "cropped");
-    if altered {
-        Verdict::EditedCopy
-    } else if !contradictions.is_empty() {
+    if !contradictions.is_empty() {
         Verdict::Misattributed
     } else if !edits.is_empty() {
         Verdict::EditedCopy

@@ -13,7 +13,7 @@ use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
 use crate::features::Features;
-use crate::hash::{Dihedral, Frame};
+use crate::hash::{Dihedral, Frame, LowInformation};
 use crate::index::{Hit, Index};
 use crate::matching::{MatchClass, MatchRule};
 use crate::verify::{self, Verdict};
@@ -212,6 +212,9 @@ struct Judged {
 pub struct QueryOutcome {
     pub query: PathBuf,
     pub result: std::result::Result<Vec<Match>, FileError>,
+    /// Why a query without a match could not be assessed: a low-information
+    /// picture is matched on identical bytes only.
+    pub not_assessed: Option<LowInformation>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -435,11 +438,20 @@ impl<'c> Matcher<'c> {
         analysed
             .into_iter()
             .map(|(query, a)| {
-                let result = match a {
-                    Ok(a) => Ok(self.find(&a, opts)?),
-                    Err(e) => Err(e),
+                let (result, not_assessed) = match a {
+                    Ok(a) => {
+                        let found = self.find(&a, opts)?;
+                        let why = a.hashes.low_information_reason();
+                        (Ok(found), why)
+                    }
+                    Err(e) => (Err(e), None),
                 };
-                Ok(QueryOutcome { query, result })
+                let not_assessed = not_assessed.filter(|_| result.as_ref().is_ok_and(Vec::is_empty));
+                Ok(QueryOutcome {
+                    query,
+                    result,
+                    not_assessed,
+                })
             })
             .collect()
     }

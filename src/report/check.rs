@@ -28,6 +28,20 @@ impl CheckReport<'_> {
     }
 }
 
+/// The colour of a verdict: red for a contradiction or an error, amber for
+/// an edit, for what could not be assessed and for an unmatched picture
+/// with flags, purple for a reuse; green only for no match and no flag.
+pub(crate) fn tone(c: &ImageCheck) -> Tone {
+    match c.verdict {
+        _ if c.error.is_some() => Tone::Alarm,
+        Verdict::Misattributed => Tone::Alarm,
+        Verdict::EditedCopy | Verdict::NotAssessed => Tone::Warn,
+        Verdict::NoMatch if !c.exif_flags.is_empty() => Tone::Warn,
+        Verdict::Reused => Tone::Note,
+        Verdict::NoMatch => Tone::Calm,
+    }
+}
+
 impl Report for CheckReport<'_> {
     fn headers(&self) -> Vec<&'static str> {
         vec![
@@ -41,6 +55,7 @@ impl Report for CheckReport<'_> {
             "edits",
             "contradictions",
             "exif_flags",
+            "not_assessed",
             "error",
         ]
     }
@@ -65,6 +80,7 @@ impl Report for CheckReport<'_> {
                     kinds(&c.edits),
                     kinds(&c.contradictions),
                     kinds(&c.exif_flags),
+                    c.not_assessed.map(|n| n.kind()).unwrap_or_default().into(),
                     c.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
                 ]
             })
@@ -72,11 +88,25 @@ impl Report for CheckReport<'_> {
     }
 
     fn items(&self) -> Vec<serde_json::Value> {
+        let s = self.statement;
+        // Every item carries the statement, so each JSON Lines line stands
+        // on its own.
+        let statement = json!({
+            "title": s.title,
+            "source": s.source,
+            "published": s.published,
+            "claimed_date": s.claimed_date,
+            "claimed_location": s.claimed_location,
+            "claimed_latitude": s.claimed_latitude,
+            "claimed_longitude": s.claimed_longitude,
+            "text": s.text,
+        });
         self.checks
             .iter()
             .map(|c| {
                 json!({
                     "schema_version": super::SCHEMA_VERSION,
+                    "statement": statement,
                     "image": self.paths.show(&c.image),
                     "caption": c.caption,
                     "verdict": Self::verdict(c),
@@ -90,6 +120,7 @@ impl Report for CheckReport<'_> {
                     "contradictions": c.contradictions,
                     "exif": c.exif,
                     "exif_flags": c.exif_flags,
+                    "not_assessed": super::not_assessed_json(c.not_assessed),
                     "error": c.error.as_ref().map(|e| e.to_string()),
                 })
             })
@@ -140,24 +171,22 @@ impl Report for CheckReport<'_> {
             .collect();
         super::write_table(w, &self.paths, &headers, &rows)?;
         for c in self.checks {
+            // The contradictions are the finding; the edits say how the
+            // copy was disguised.
             let notes: Vec<String> = c
-                .edits
+                .contradictions
                 .iter()
-                .chain(&c.contradictions)
+                .chain(&c.edits)
                 .chain(&c.exif_flags)
                 .map(|f| format!("{}: {}", f.kind, f.detail))
+                .chain(c.not_assessed.map(|n| format!("{}: {}", n.kind(), n.detail())))
                 .chain(c.error.as_ref().map(|e| format!("error: {e}")))
                 .collect();
             if notes.is_empty() && c.original.is_none() {
                 continue;
             }
             writeln!(w)?;
-            let tone = match (c.error.is_some(), c.verdict) {
-                (true, _) | (_, Verdict::Misattributed) => Tone::Alarm,
-                (_, Verdict::EditedCopy) => Tone::Warn,
-                (_, Verdict::Reused) => Tone::Note,
-                (_, Verdict::NoMatch) => Tone::Calm,
-            };
+            let tone = tone(c);
             writeln!(
                 w,
                 "{} — {}",

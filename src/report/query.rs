@@ -46,6 +46,7 @@ impl Report for QueryReport<'_> {
             "published",
             "publisher",
             "caption",
+            "not_assessed",
             "error",
         ]
     }
@@ -55,23 +56,21 @@ impl Report for QueryReport<'_> {
         for o in self.outcomes {
             let q = self.paths.show(&o.query);
             match &o.result {
-                Err(e) => rows.push(vec![
-                    q,
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    e.to_string(),
-                ]),
-                Ok(ms) if ms.is_empty() => {
-                    let mut row = vec![String::new(); 11];
+                Err(e) => {
+                    let mut row = vec![String::new(); 12];
                     row[0] = q;
-                    row[5] = "no-match".into();
+                    row[11] = e.to_string();
+                    rows.push(row);
+                }
+                Ok(ms) if ms.is_empty() => {
+                    let mut row = vec![String::new(); 12];
+                    row[0] = q;
+                    row[5] = match o.not_assessed {
+                        Some(_) => "not-assessed",
+                        None => "no-match",
+                    }
+                    .into();
+                    row[10] = o.not_assessed.map(|n| n.kind()).unwrap_or("").into();
                     rows.push(row);
                 }
                 Ok(ms) => {
@@ -89,6 +88,7 @@ impl Report for QueryReport<'_> {
                             opt(&c.publisher),
                             opt(&c.caption),
                             String::new(),
+                            String::new(),
                         ]);
                     }
                 }
@@ -105,12 +105,14 @@ impl Report for QueryReport<'_> {
                     "schema_version": super::SCHEMA_VERSION,
                     "query": self.paths.show(&o.query),
                     "matches": ms.iter().map(|m| match_json(m, &self.paths)).collect::<Vec<_>>(),
+                    "not_assessed": super::not_assessed_json(o.not_assessed),
                     "error": null,
                 }),
                 Err(e) => json!({
                     "schema_version": super::SCHEMA_VERSION,
                     "query": self.paths.show(&o.query),
                     "matches": [],
+                    "not_assessed": null,
                     "error": e.to_string(),
                 }),
             })
@@ -146,7 +148,10 @@ impl Report for QueryReport<'_> {
                 ]),
                 Ok(ms) if ms.is_empty() => rows.push(vec![
                     q,
-                    "(no match)".into(),
+                    match o.not_assessed {
+                        Some(_) => "(not assessed: see below)".into(),
+                        None => "(no match)".into(),
+                    },
                     "".into(),
                     "".into(),
                     "".into(),
@@ -169,7 +174,14 @@ impl Report for QueryReport<'_> {
                 }
             }
         }
-        super::write_table(w, &self.paths, &headers, &rows)
+        super::write_table(w, &self.paths, &headers, &rows)?;
+        for o in self.outcomes {
+            if let Some(n) = o.not_assessed {
+                let line = format!("{}: {}", self.paths.show(&o.query), n.detail());
+                writeln!(w, "\n{}", self.paths.wrap(&super::printable(&line), "  "))?;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -7,6 +7,7 @@ mod extended;
 mod hash;
 mod hostile;
 mod html;
+mod not_assessed;
 mod query;
 mod schemas;
 mod snapshots;
