@@ -13,7 +13,7 @@ use crate::date::PartialDate;
 use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
-use crate::hash::{Dihedral, Frame, LowInformation};
+use crate::hash::LowInformation;
 use crate::matching::MatchClass;
 use crate::query::{Match, Matcher, QueryOptions};
 use crate::statement::Statement;
@@ -96,10 +96,6 @@ impl ImageCheck {
     }
 }
 
-/// Distance below which a copy counts as the same pixels re-encoded.
-pub const REENCODE_DISTANCE: u32 = 16;
-/// Relative aspect-ratio change that reveals a crop.
-const CROP_ASPECT_CHANGE: f64 = 0.03;
 /// Distance that makes two places different (km).
 pub const PLACE_KM: f64 = 100.0;
 
@@ -143,7 +139,7 @@ pub fn check_statement(
             check.exif_flags = exif_flags(&analysis.exif, statement);
             check.exif = analysis.exif.clone();
             if let Some(orig) = earliest(&check.matches) {
-                check.edits = edits(orig, analysis.width, analysis.height);
+                check.edits = crate::edits::edits(orig, analysis.width, analysis.height);
                 check
                     .exif_flags
                     .extend(exif_changes(&analysis.exif, &orig.exif));
@@ -192,109 +188,6 @@ fn verdict(edits: &[Finding], contradictions: &[Finding]) -> Verdict {
     } else {
         Verdict::Reused
     }
-}
-
-fn edits(m: &Match, width: u32, height: u32) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let swaps_axes = matches!(
-        m.transform,
-        Dihedral::Transpose | Dihedral::Rotate90 | Dihedral::Rotate270 | Dihedral::Transverse
-    );
-    match m.transform {
-        Dihedral::Original => {}
-        Dihedral::MirrorHorizontal => out.push(Finding {
-            kind: "mirrored",
-            detail: "the copy is the original flipped left to right".into(),
-        }),
-        Dihedral::MirrorVertical => out.push(Finding {
-            kind: "mirrored",
-            detail: "the copy is the original flipped upside down".into(),
-        }),
-        t => out.push(Finding {
-            kind: "rotated",
-            detail: format!("the copy is the original turned ({})", t.name()),
-        }),
-    }
-    if m.class == MatchClass::Identical {
-        return out;
-    }
-    let (rw, rh) = if swaps_axes {
-        (m.height, m.width)
-    } else {
-        (m.width, m.height)
-    };
-    let ref_aspect = f64::from(rw) / f64::from(rh.max(1));
-    let aspect = f64::from(width) / f64::from(height.max(1));
-    let change = (aspect / ref_aspect - 1.0).abs();
-    let (qf, rf) = (m.query_frame, m.reference_frame);
-    let percent = |f: Frame| (f.area() * 100.0).round();
-    match (qf, rf) {
-        (Frame::Content(_), Frame::Whole) => out.push(Finding {
-            kind: "screenshot",
-            detail: format!(
-                "the picture fills about {}% of the copy; around it ({}) are borders, bars or interface: a screenshot or a framed post",
-                percent(qf),
-                qf.edges()
-            ),
-        }),
-        (Frame::Content(_), _) => out.push(Finding {
-            kind: "screenshot",
-            detail: format!(
-                "the picture fills about {}% of the copy, inside borders or interface, and shows about {}% of the original, without {}",
-                percent(qf),
-                percent(rf),
-                rf.edges()
-            ),
-        }),
-        (Frame::Whole, Frame::Crop(_)) => out.push(Finding {
-            kind: "cropped",
-            detail: format!(
-                "the copy shows about {}% of the original, without {}",
-                percent(rf),
-                rf.edges()
-            ),
-        }),
-        (Frame::Crop(_), Frame::Whole) => out.push(Finding {
-            kind: "overlay",
-            detail: format!(
-                "the copy adds or covers about {}% along {}: border, banner or a screenshot frame",
-                100.0 - percent(qf),
-                qf.edges()
-            ),
-        }),
-        (Frame::Crop(a), Frame::Crop(b)) if a != b => out.push(Finding {
-            kind: "cropped",
-            detail: format!(
-                "the closest parts are the copy without {} and the original without {} (about {}% of it): cropped or reframed",
-                qf.edges(),
-                rf.edges(),
-                percent(rf)
-            ),
-        }),
-        (Frame::Crop(_), Frame::Crop(_)) => out.push(Finding {
-            kind: "overlay",
-            detail: format!(
-                "the copy differs from the original along {} (about {}% of it): banner, caption or overlay",
-                qf.edges(),
-                100.0 - percent(qf)
-            ),
-        }),
-        (Frame::Whole, Frame::Whole) if change > CROP_ASPECT_CHANGE => out.push(Finding {
-            kind: "cropped",
-            detail: format!(
-                "aspect ratio {aspect:.2} against the original's {ref_aspect:.2}: cropped or reframed"
-            ),
-        }),
-        (Frame::Whole, Frame::Whole) if m.distance > REENCODE_DISTANCE => out.push(Finding {
-            kind: "altered",
-            detail: format!(
-                "{} bits from the original at the same framing: overlay, text or heavy editing",
-                m.distance
-            ),
-        }),
-        _ => {}
-    }
-    out
 }
 
 fn contradictions(c: &Context, s: &Statement) -> Vec<Finding> {

@@ -8,6 +8,8 @@ use serde_json::json;
 use super::query::match_json;
 use super::{opt, printable, Report, Style, Tone};
 use crate::check::{ImageCheck, Verdict};
+use crate::evidence::Evidence;
+use crate::matching::MatchRule;
 use crate::statement::Statement;
 
 pub struct CheckReport<'a> {
@@ -26,6 +28,13 @@ impl CheckReport<'_> {
             c.verdict.name().into()
         }
     }
+}
+
+/// What decided the likely original's class (see [`Evidence`]).
+pub(crate) fn original_evidence(c: &ImageCheck) -> Option<Evidence> {
+    let o = c.original.as_ref()?;
+    let m = c.matches.iter().find(|m| m.path == o.path)?;
+    Some(Evidence::of(m, &MatchRule::default()))
 }
 
 /// The colour of a verdict: red for a contradiction or an error, amber for
@@ -151,7 +160,7 @@ impl Report for CheckReport<'_> {
             )?;
         }
         writeln!(w)?;
-        let headers = ["image", "verdict", "original", "dist", "published", "by"];
+        let headers = ["image", "verdict", "original", "evidence", "published", "by"];
         let rows: Vec<Vec<String>> = self
             .checks
             .iter()
@@ -163,7 +172,7 @@ impl Report for CheckReport<'_> {
                     Self::verdict(c),
                     o.map(|o| self.paths.show(&o.path))
                         .unwrap_or_else(|| "-".into()),
-                    o.map(|o| o.distance.to_string()).unwrap_or_default(),
+                    original_evidence(c).map(Evidence::short).unwrap_or_default(),
                     opt(&ctx.published),
                     ctx.publisher.or(ctx.credit).unwrap_or_default(),
                 ]
@@ -195,10 +204,12 @@ impl Report for CheckReport<'_> {
             )?;
             if let Some(o) = &c.original {
                 let line = format!(
-                    "  likely original: {}, {}, distance {}, chance match {}",
+                    "  likely original: {}, {}, {}, chance match {}",
                     self.paths.show(&o.path),
                     o.class.name(),
-                    o.distance,
+                    original_evidence(c)
+                        .map(Evidence::words)
+                        .unwrap_or_else(|| format!("distance {}", o.distance)),
                     crate::matching::odds(o.chance)
                 );
                 writeln!(w, "{}", self.paths.wrap(&printable(&line), "    "))?;

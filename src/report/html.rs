@@ -11,7 +11,9 @@ use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 use super::{Style, Tone};
 use crate::check::{Finding, ImageCheck, Verdict};
 use crate::context::Context;
+use crate::evidence::Evidence;
 use crate::exif::ExifSummary;
+use crate::matching::MatchRule;
 use crate::query::{Match, QueryOutcome};
 use crate::statement::Statement;
 
@@ -125,12 +127,12 @@ fn timeline(w: &mut dyn Write, matches: &[Match], paths: &Style) -> io::Result<(
     for (date, c, m) in rows {
         writeln!(
             w,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} (distance {})</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
             text(if date.is_empty() { "unknown" } else { &date }),
             text(c.publisher.as_deref().or(c.credit.as_deref()).unwrap_or("")),
             text(c.caption.as_deref().unwrap_or("")),
             text(&paths.show(&m.path)),
-            m.distance
+            evidence(m).words()
         )?;
     }
     writeln!(w, "</table>")
@@ -226,6 +228,11 @@ fn plain_words(c: &ImageCheck) -> String {
     }
 }
 
+/// What decided a match's class.
+fn evidence(m: &Match) -> Evidence {
+    Evidence::of(m, &MatchRule::default())
+}
+
 /// `s` with its first letter in capitals.
 fn capitalised(s: &str) -> String {
     let mut c = s.chars();
@@ -307,10 +314,12 @@ pub fn check_page(
                 previews,
                 &o.path,
                 &format!(
-                    "Likely original: {} ({}, distance {}; chance match {})",
+                    "Likely original: {} ({}, {}; chance match {})",
                     paths.show(&o.path),
                     o.class.name(),
-                    o.distance,
+                    super::check::original_evidence(c)
+                        .map(Evidence::words)
+                        .unwrap_or_else(|| format!("distance {}", o.distance)),
                     crate::matching::odds(o.chance)
                 ),
             )?;
@@ -322,10 +331,10 @@ pub fn check_page(
             .take(3)
         {
             let cap = format!(
-                "Also matches: {} ({}, distance {})",
+                "Also matches: {} ({}, {})",
                 paths.show(&m.path),
-                m.class.name(),
-                m.distance
+                super::query::class_note(m),
+                evidence(m).words()
             );
             figure(w, previews, &m.path, &cap)?;
         }
@@ -390,10 +399,10 @@ pub fn query_page(
                 figure(w, previews, &o.query, "Query")?;
                 for m in ms {
                     let cap = format!(
-                        "{} — {}, distance {}; chance match {}",
+                        "{} — {}, {}; chance match {}",
                         paths.show(&m.path),
                         super::query::class_note(m),
-                        m.distance,
+                        evidence(m).words(),
                         crate::matching::odds(m.chance)
                     );
                     figure(w, previews, &m.path, &cap)?;
