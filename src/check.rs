@@ -13,7 +13,7 @@ use crate::date::PartialDate;
 use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
-use crate::hash::{Dihedral, Frame};
+use crate::hash::LowInformation;
 use crate::matching::MatchClass;
 use crate::query::{Match, Matcher, QueryOptions};
 use crate::statement::Statement;
@@ -24,11 +24,17 @@ pub enum Verdict {
     /// Matches a known reference and nothing contradicts the claim.
     Reused,
     /// Matches, and the reference's context contradicts the claim (earlier
-    /// date, other place, other source).
+    /// date, other place, other source), whatever edits disguised it.
     Misattributed,
-    /// A copy that was mirrored, rotated, overlaid or cropped.
+    /// A copy that was mirrored, rotated, overlaid or cropped, whose
+    /// original's context does not contradict the claim.
     EditedCopy,
+    /// Nothing in the corpus within the thresholds.
     NoMatch,
+    /// A low-information picture (near-black, blank, two-tone) without an
+    /// identical copy in the corpus: hash distance says nothing about it,
+    /// so whether it was seen before cannot be assessed.
+    NotAssessed,
 }
 
 impl Verdict {
@@ -38,6 +44,7 @@ impl Verdict {
             Verdict::Misattributed => "misattributed",
             Verdict::EditedCopy => "edited-copy",
             Verdict::NoMatch => "no-match",
+            Verdict::NotAssessed => "not-assessed",
         }
     }
 }
@@ -74,21 +81,21 @@ pub struct ImageCheck {
     pub contradictions: Vec<Finding>,
     pub exif: ExifSummary,
     pub exif_flags: Vec<Finding>,
+    /// Why the picture could not be assessed (verdict `not-assessed`).
+    #[serde(skip)]
+    pub not_assessed: Option<LowInformation>,
     #[serde(skip)]
     pub error: Option<FileError>,
 }
 
 impl ImageCheck {
-    /// Worth a fact-checker's attention: matched or EXIF-flagged.
+    /// Worth a fact-checker's attention: matched, not assessed or
+    /// EXIF-flagged.
     pub fn is_flagged(&self) -> bool {
         self.verdict != Verdict::NoMatch || !self.exif_flags.is_empty()
     }
 }
 
-/// Distance below which a copy counts as the same pixels re-encoded.
-pub const REENCODE_DISTANCE: u32 = 16;
-/// Relative aspect-ratio change that reveals a crop.
-const CROP_ASPECT_CHANGE: f64 = 0.03;
 /// Distance that makes two places different (km).
 pub const PLACE_KM: f64 = 100.0;
 
@@ -118,6 +125,7 @@ pub fn check_statement(
                 contradictions: Vec::new(),
                 exif: ExifSummary::default(),
                 exif_flags: Vec::new(),
+                not_assessed: None,
                 error: None,
             };
             let analysis = match analyze_file_within(&path, limits, Depth::Query) {
@@ -131,7 +139,7 @@ pub fn check_statement(
             check.exif_flags = exif_flags(&analysis.exif, statement);
             check.exif = analysis.exif.clone();
             if let Some(orig) = earliest(&check.matches) {
-                check.edits = edits(orig, analysis.width, analysis.height);
+                check.edits = crate::edits::edits(orig, analysis.width, analysis.height);
                 check
                     .exif_flags
                     .extend(exif_changes(&analysis.exif, &orig.exif));
@@ -145,6 +153,9 @@ pub fn check_statement(
                     context: orig.context.clone().unwrap_or_default(),
                 });
                 check.verdict = verdict(&check.edits, &check.contradictions);
+            } else if let Some(why) = analysis.hashes.low_information_reason() {
+                check.verdict = Verdict::NotAssessed;
+                check.not_assessed = Some(why);
             }
             Ok(check)
         })
@@ -166,120 +177,17 @@ fn earliest(matches: &[Match]) -> Option<&Match> {
     })
 }
 
+/// A contradiction of the claim is the finding, whatever edits disguised
+/// the copy (they stay listed); an edited copy is one whose context does
+/// not contradict the claim.
 fn verdict(edits: &[Finding], contradictions: &[Finding]) -> Verdict {
-    let altered = edits.iter().any(|e| e.kind != "cropped");
-    if altered {
-        Verdict::EditedCopy
-    } else if !contradictions.is_empty() {
+    if !contradictions.is_empty() {
         Verdict::Misattributed
     } else if !edits.is_empty() {
         Verdict::EditedCopy
     } else {
         Verdict::Reused
     }
-}
-
-fn edits(m: &Match, width: u32, height: u32) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let swaps_axes = matches!(
-        m.transform,
-        Dihedral::Transpose | Dihedral::Rotate90 | Dihedral::Rotate270 | Dihedral::Transverse
-    );
-    match m.transform {
-        Dihedral::Original => {}
-        Dihedral::MirrorHorizontal => out.push(Finding {
-            kind: "mirrored",
-            detail: "the copy is the original flipped left to right".into(),
-        }),
-        Dihedral::MirrorVertical => out.push(Finding {
-            kind: "mirrored",
-            detail: "the copy is the original flipped upside down".into(),
-        }),
-        t => out.push(Finding {
-            kind: "rotated",
-            detail: format!("the copy is the original turned ({})", t.name()),
-        }),
-    }
-    if m.class == MatchClass::Identical {
-        return out;
-    }
-    let (rw, rh) = if swaps_axes {
-        (m.height, m.width)
-    } else {
-        (m.width, m.height)
-    };
-    let ref_aspect = f64::from(rw) / f64::from(rh.max(1));
-    let aspect = f64::from(width) / f64::from(height.max(1));
-    let change = (aspect / ref_aspect - 1.0).abs();
-    let (qf, rf) = (m.query_frame, m.reference_frame);
-    let percent = |f: Frame| (f.area() * 100.0).round();
-    match (qf, rf) {
-        (Frame::Content(_), Frame::Whole) => out.push(Finding {
-            kind: "screenshot",
-            detail: format!(
-                "the picture fills about {}% of the copy; around it ({}) are borders, bars or interface: a screenshot or a framed post",
-                percent(qf),
-                qf.edges()
-            ),
-        }),
-        (Frame::Content(_), _) => out.push(Finding {
-            kind: "screenshot",
-            detail: format!(
-                "the picture fills about {}% of the copy, inside borders or interface, and shows about {}% of the original, without {}",
-                percent(qf),
-                percent(rf),
-                rf.edges()
-            ),
-        }),
-        (Frame::Whole, Frame::Crop(_)) => out.push(Finding {
-            kind: "cropped",
-            detail: format!(
-                "the copy shows about {}% of the original, without {}",
-                percent(rf),
-                rf.edges()
-            ),
-        }),
-        (Frame::Crop(_), Frame::Whole) => out.push(Finding {
-            kind: "overlay",
-            detail: format!(
-                "the copy adds or covers about {}% along {}: border, banner or a screenshot frame",
-                100.0 - percent(qf),
-                qf.edges()
-            ),
-        }),
-        (Frame::Crop(a), Frame::Crop(b)) if a != b => out.push(Finding {
-            kind: "cropped",
-            detail: format!(
-                "the closest parts are the copy without {} and the original without {} (about {}% of it): cropped or reframed",
-                qf.edges(),
-                rf.edges(),
-                percent(rf)
-            ),
-        }),
-        (Frame::Crop(_), Frame::Crop(_)) => out.push(Finding {
-            kind: "overlay",
-            detail: format!(
-                "the copy differs from the original along {} (about {}% of it): banner, caption or overlay",
-                qf.edges(),
-                100.0 - percent(qf)
-            ),
-        }),
-        (Frame::Whole, Frame::Whole) if change > CROP_ASPECT_CHANGE => out.push(Finding {
-            kind: "cropped",
-            detail: format!(
-                "aspect ratio {aspect:.2} against the original's {ref_aspect:.2}: cropped or reframed"
-            ),
-        }),
-        (Frame::Whole, Frame::Whole) if m.distance > REENCODE_DISTANCE => out.push(Finding {
-            kind: "altered",
-            detail: format!(
-                "{} bits from the original at the same framing: overlay, text or heavy editing",
-                m.distance
-            ),
-        }),
-        _ => {}
-    }
-    out
 }
 
 fn contradictions(c: &Context, s: &Statement) -> Vec<Finding> {

@@ -7,9 +7,12 @@
 
 pub mod analyze;
 pub mod decode;
+pub mod edits;
+pub mod evidence;
 pub mod error;
 pub mod exif;
 pub mod features;
+pub mod footprint;
 pub mod hash;
 pub mod scan;
 

@@ -13,7 +13,8 @@ use crate::decode::Limits;
 use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
 use crate::features::Features;
-use crate::hash::{Dihedral, Frame};
+use crate::footprint::Footprint;
+use crate::hash::{Dihedral, Frame, LowInformation};
 use crate::index::{Hit, Index};
 use crate::matching::{MatchClass, MatchRule};
 use crate::verify::{self, Verdict};
@@ -94,10 +95,16 @@ pub struct VerificationSummary {
     /// For a look-alike, the match the query is a copy of.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub look_alike_of: Option<PathBuf>,
+    /// Where the query sits on the reference, from the fitted transform.
+    pub footprint: Option<Footprint>,
 }
 
 impl VerificationSummary {
-    fn of(j: &Judged, look_alike_of: Option<PathBuf>) -> Option<VerificationSummary> {
+    fn of(
+        j: &Judged,
+        look_alike_of: Option<PathBuf>,
+        query: Option<&Features>,
+    ) -> Option<VerificationSummary> {
         let seconds_apart = j.seconds_apart;
         let (verdict, check, mirrored) = match &j.verdict {
             Verdict::OtherShot { check, mirrored } if look_alike_of.is_some() => {
@@ -111,6 +118,10 @@ impl VerificationSummary {
             Verdict::Unknown => return None,
         };
         let (hi, lo) = check.transform.scales();
+        let footprint = query.zip(j.features.as_ref()).and_then(|(q, r)| {
+            let f = Footprint::of(&check.transform, (q.width, q.height), (r.width, r.height))?;
+            Some(if mirrored { f.unmirrored() } else { f })
+        });
         Some(VerificationSummary {
             verdict,
             pairs: check.pairs,
@@ -120,6 +131,7 @@ impl VerificationSummary {
             rotation: check.transform.degrees(),
             seconds_apart,
             look_alike_of,
+            footprint,
         })
     }
 }
@@ -212,6 +224,9 @@ struct Judged {
 pub struct QueryOutcome {
     pub query: PathBuf,
     pub result: std::result::Result<Vec<Match>, FileError>,
+    /// Why a query without a match could not be assessed: a low-information
+    /// picture is matched on identical bytes only.
+    pub not_assessed: Option<LowInformation>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -422,7 +437,7 @@ impl<'c> Matcher<'c> {
             query_frame: h.query_frame,
             reference_frame: h.reference_frame,
             phash_distance: (r.phash ^ a.hashes.phash).count_ones(),
-            verification: VerificationSummary::of(&j, look_alike_of),
+            verification: VerificationSummary::of(&j, look_alike_of, a.features.as_ref()),
             sha256: r.sha256.clone(),
             width: r.width,
             height: r.height,
@@ -446,11 +461,20 @@ impl<'c> Matcher<'c> {
         analysed
             .into_iter()
             .map(|(query, a)| {
-                let result = match a {
-                    Ok(a) => Ok(self.find(&a, opts)?),
-                    Err(e) => Err(e),
+                let (result, not_assessed) = match a {
+                    Ok(a) => {
+                        let found = self.find(&a, opts)?;
+                        let why = a.hashes.low_information_reason();
+                        (Ok(found), why)
+                    }
+                    Err(e) => (Err(e), None),
                 };
-                Ok(QueryOutcome { query, result })
+                let not_assessed = not_assessed.filter(|_| result.as_ref().is_ok_and(Vec::is_empty));
+                Ok(QueryOutcome {
+                    query,
+                    result,
+                    not_assessed,
+                })
             })
             .collect()
     }

@@ -9,7 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     name = "provcheck",
     version,
     about = "Have we seen this picture before, where, and when? Offline image provenance checks.",
-    after_help = "Exit codes: 0 = nothing found, 1 = matches or flagged images found, 2 = error (some files could not be read; the others were processed)."
+    after_help = "Exit codes: 0 = nothing found, 1 = matches, flagged images or images that could not be assessed (near-black, blank, two-tone), 2 = error (some files could not be read; the others were processed)."
 )]
 pub struct Cli {
     /// Corpus database.

@@ -382,7 +382,8 @@ impl<'a> Ctx<'a> {
                     eprintln!("provcheck: {}: {e}", self.shown(&o.query));
                     errors = true;
                 }
-                Ok(m) => found |= !m.is_empty(),
+                // A picture that could not be assessed is no all-clear.
+                Ok(m) => found |= !m.is_empty() || o.not_assessed.is_some(),
             }
         }
         Ok(exit_code(errors, found))

@@ -272,6 +272,73 @@ pub fn two_tone_share(grey: &GrayImage) -> f32 {
     (bins[0] + bins[1]) as f32 / total
 }
 
+/// Why a picture is low-information (see [`Hashes::low_information`]):
+/// such pictures collide on hash distance, so they are matched on identical
+/// bytes only and cannot be assessed otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LowInformation {
+    /// PDQ quality (0–100) under [`MIN_PDQ_QUALITY`]: too little contrast
+    /// or detail (near-black, blank, faint).
+    LowQuality { quality: u8 },
+    /// The PDQ or pHash bits are (nearly) all zeros or all ones: too
+    /// little structure for the hash to describe.
+    DegenerateHash,
+    /// [`TWO_TONE_SHARE`] or more of the thumbnail in two grey levels:
+    /// blank, two-tone or flag-like.
+    TwoTone,
+}
+
+impl LowInformation {
+    /// Machine-readable name: `low-quality`, `degenerate-hash`, `two-tone`.
+    pub fn kind(self) -> &'static str {
+        match self {
+            LowInformation::LowQuality { .. } => "low-quality",
+            LowInformation::DegenerateHash => "degenerate-hash",
+            LowInformation::TwoTone => "two-tone",
+        }
+    }
+
+    /// Why the picture cannot be assessed, in a sentence starting "not
+    /// assessed:".
+    pub fn detail(self) -> String {
+        format!("not assessed: {}", self.why())
+    }
+
+    /// What makes the picture low-information and what that means.
+    pub fn why(self) -> String {
+        let what = match self {
+            LowInformation::LowQuality { quality } => format!(
+                "PDQ quality {quality} of 100 (under {MIN_PDQ_QUALITY}): too little contrast or detail, as in a near-black, blank or faint picture"
+            ),
+            LowInformation::DegenerateHash => {
+                "its hash bits are (nearly) all zeros or all ones: too little structure, as in a blank, flat or two-tone picture".into()
+            }
+            LowInformation::TwoTone => format!(
+                "{:.0}% or more of it is in two grey levels: a blank, two-tone or flag-like picture",
+                TWO_TONE_SHARE * 100.0
+            ),
+        };
+        format!("{what}; such pictures collide, so only a byte-identical copy is matched and no match says nothing about whether it was seen before")
+    }
+}
+
+impl Hashes {
+    /// Why the picture is low-information, or `None` when it is not.
+    pub fn low_information_reason(&self) -> Option<LowInformation> {
+        if !self.low_information {
+            None
+        } else if self.pdq_quality < MIN_PDQ_QUALITY {
+            Some(LowInformation::LowQuality {
+                quality: self.pdq_quality,
+            })
+        } else if is_low_information(&self.pdq, self.pdq_quality, self.phash) {
+            Some(LowInformation::DegenerateHash)
+        } else {
+            Some(LowInformation::TwoTone)
+        }
+    }
+}
+
 /// Blank, flat or two-tone pictures: low PDQ quality, or hashes that are
 /// (nearly) all zeros or all ones.
 pub fn is_low_information(pdq: &Pdq, quality: u8, phash: u64) -> bool {

@@ -8,6 +8,8 @@ use serde_json::json;
 use super::query::match_json;
 use super::{opt, printable, Report, Style, Tone};
 use crate::check::{ImageCheck, Verdict};
+use crate::evidence::Evidence;
+use crate::matching::MatchRule;
 use crate::statement::Statement;
 
 pub struct CheckReport<'a> {
@@ -28,6 +30,27 @@ impl CheckReport<'_> {
     }
 }
 
+/// What decided the likely original's class (see [`Evidence`]).
+pub(crate) fn original_evidence(c: &ImageCheck) -> Option<Evidence> {
+    let o = c.original.as_ref()?;
+    let m = c.matches.iter().find(|m| m.path == o.path)?;
+    Some(Evidence::of(m, &MatchRule::default()))
+}
+
+/// The colour of a verdict: red for a contradiction or an error, amber for
+/// an edit, for what could not be assessed and for an unmatched picture
+/// with flags, purple for a reuse; green only for no match and no flag.
+pub(crate) fn tone(c: &ImageCheck) -> Tone {
+    match c.verdict {
+        _ if c.error.is_some() => Tone::Alarm,
+        Verdict::Misattributed => Tone::Alarm,
+        Verdict::EditedCopy | Verdict::NotAssessed => Tone::Warn,
+        Verdict::NoMatch if !c.exif_flags.is_empty() => Tone::Warn,
+        Verdict::Reused => Tone::Note,
+        Verdict::NoMatch => Tone::Calm,
+    }
+}
+
 impl Report for CheckReport<'_> {
     fn headers(&self) -> Vec<&'static str> {
         vec![
@@ -41,6 +64,7 @@ impl Report for CheckReport<'_> {
             "edits",
             "contradictions",
             "exif_flags",
+            "not_assessed",
             "error",
         ]
     }
@@ -65,6 +89,7 @@ impl Report for CheckReport<'_> {
                     kinds(&c.edits),
                     kinds(&c.contradictions),
                     kinds(&c.exif_flags),
+                    c.not_assessed.map(|n| n.kind()).unwrap_or_default().into(),
                     c.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
                 ]
             })
@@ -72,11 +97,25 @@ impl Report for CheckReport<'_> {
     }
 
     fn items(&self) -> Vec<serde_json::Value> {
+        let s = self.statement;
+        // Every item carries the statement, so each JSON Lines line stands
+        // on its own.
+        let statement = json!({
+            "title": s.title,
+            "source": s.source,
+            "published": s.published,
+            "claimed_date": s.claimed_date,
+            "claimed_location": s.claimed_location,
+            "claimed_latitude": s.claimed_latitude,
+            "claimed_longitude": s.claimed_longitude,
+            "text": s.text,
+        });
         self.checks
             .iter()
             .map(|c| {
                 json!({
                     "schema_version": super::SCHEMA_VERSION,
+                    "statement": statement,
                     "image": self.paths.show(&c.image),
                     "caption": c.caption,
                     "verdict": Self::verdict(c),
@@ -90,6 +129,7 @@ impl Report for CheckReport<'_> {
                     "contradictions": c.contradictions,
                     "exif": c.exif,
                     "exif_flags": c.exif_flags,
+                    "not_assessed": super::not_assessed_json(c.not_assessed),
                     "error": c.error.as_ref().map(|e| e.to_string()),
                 })
             })
@@ -120,7 +160,7 @@ impl Report for CheckReport<'_> {
             )?;
         }
         writeln!(w)?;
-        let headers = ["image", "verdict", "original", "dist", "published", "by"];
+        let headers = ["image", "verdict", "original", "evidence", "published", "by"];
         let rows: Vec<Vec<String>> = self
             .checks
             .iter()
@@ -132,7 +172,7 @@ impl Report for CheckReport<'_> {
                     Self::verdict(c),
                     o.map(|o| self.paths.show(&o.path))
                         .unwrap_or_else(|| "-".into()),
-                    o.map(|o| o.distance.to_string()).unwrap_or_default(),
+                    original_evidence(c).map(Evidence::short).unwrap_or_default(),
                     opt(&ctx.published),
                     ctx.publisher.or(ctx.credit).unwrap_or_default(),
                 ]
@@ -140,24 +180,22 @@ impl Report for CheckReport<'_> {
             .collect();
         super::write_table(w, &self.paths, &headers, &rows)?;
         for c in self.checks {
+            // The contradictions are the finding; the edits say how the
+            // copy was disguised.
             let notes: Vec<String> = c
-                .edits
+                .contradictions
                 .iter()
-                .chain(&c.contradictions)
+                .chain(&c.edits)
                 .chain(&c.exif_flags)
                 .map(|f| format!("{}: {}", f.kind, f.detail))
+                .chain(c.not_assessed.map(|n| format!("{}: {}", n.kind(), n.detail())))
                 .chain(c.error.as_ref().map(|e| format!("error: {e}")))
                 .collect();
             if notes.is_empty() && c.original.is_none() {
                 continue;
             }
             writeln!(w)?;
-            let tone = match (c.error.is_some(), c.verdict) {
-                (true, _) | (_, Verdict::Misattributed) => Tone::Alarm,
-                (_, Verdict::EditedCopy) => Tone::Warn,
-                (_, Verdict::Reused) => Tone::Note,
-                (_, Verdict::NoMatch) => Tone::Calm,
-            };
+            let tone = tone(c);
             writeln!(
                 w,
                 "{} — {}",
@@ -166,10 +204,12 @@ impl Report for CheckReport<'_> {
             )?;
             if let Some(o) = &c.original {
                 let line = format!(
-                    "  likely original: {}, {}, distance {}, chance match {}",
+                    "  likely original: {}, {}, {}, chance match {}",
                     self.paths.show(&o.path),
                     o.class.name(),
-                    o.distance,
+                    original_evidence(c)
+                        .map(Evidence::words)
+                        .unwrap_or_else(|| format!("distance {}", o.distance)),
                     crate::matching::odds(o.chance)
                 );
                 writeln!(w, "{}", self.paths.wrap(&printable(&line), "    "))?;

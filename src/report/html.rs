@@ -8,10 +8,12 @@ use std::path::Path;
 
 use html_escape::{encode_double_quoted_attribute as attr, encode_text as text};
 
-use super::Style;
+use super::{Style, Tone};
 use crate::check::{Finding, ImageCheck, Verdict};
 use crate::context::Context;
+use crate::evidence::Evidence;
 use crate::exif::ExifSummary;
+use crate::matching::MatchRule;
 use crate::query::{Match, QueryOutcome};
 use crate::statement::Statement;
 
@@ -24,10 +26,10 @@ h1{font-size:1.5rem;margin:.2rem 0}h2{font-size:1.15rem;margin:.2rem 0}h3{font-s
 .claims{color:#444}.summary{font-weight:600;font-size:1.05rem}
 section{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0;break-inside:avoid}
 .badge{display:inline-block;padding:.1rem .5rem;border-radius:4px;color:#fff;font-size:.9rem;vertical-align:middle}
-.v-misattributed{background:#b00020}.v-edited-copy{background:#c75000}.v-reused{background:#6a1b9a}.v-no-match{background:#2e7d32}.v-error{background:#555}
+.t-alarm{background:#b00020}.t-warn{background:#a64200}.t-note{background:#6a1b9a}.t-calm{background:#2e7d32}.t-error{background:#555}
 .pair{display:flex;flex-wrap:wrap;gap:1rem}figure{margin:0;flex:1 1 16rem;max-width:24rem}
-figure img{max-width:100%;height:auto;border:1px solid #999}figcaption{font-size:.85rem;color:#444;word-break:break-all}
-table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.3rem 0}td,th{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top;word-break:break-word}
+figure img{max-width:100%;height:auto;border:1px solid #999}figcaption{font-size:.85rem;color:#444;overflow-wrap:break-word}
+table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.3rem 0}td,th{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 tr.diff td{background:#fff3cd}.timeline td:first-child{white-space:nowrap}ul.findings li{margin:.2rem 0}.k{font-weight:600}
 .missing{display:flex;align-items:center;justify-content:center;min-height:6rem;background:#eee;color:#555;font-size:.85rem}
 @media print{section{border-color:#999}}
@@ -125,12 +127,12 @@ fn timeline(w: &mut dyn Write, matches: &[Match], paths: &Style) -> io::Result<(
     for (date, c, m) in rows {
         writeln!(
             w,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} (distance {})</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{} ({})</td></tr>",
             text(if date.is_empty() { "unknown" } else { &date }),
             text(c.publisher.as_deref().or(c.credit.as_deref()).unwrap_or("")),
             text(c.caption.as_deref().unwrap_or("")),
             text(&paths.show(&m.path)),
-            m.distance
+            evidence(m).words()
         )?;
     }
     writeln!(w, "</table>")
@@ -205,6 +207,10 @@ fn plain_words(c: &ImageCheck) -> String {
     let edits: Vec<&str> = c.edits.iter().map(|e| e.kind).collect();
     match c.verdict {
         _ if c.error.is_some() => "This picture could not be read.".into(),
+        Verdict::Misattributed if !edits.is_empty() => format!(
+            "This picture is not what the statement says: it was first published {when} by {who}, and that record contradicts the claim. The copy was edited ({}).",
+            edits.join(", ")
+        ),
         Verdict::Misattributed => format!(
             "This picture is not what the statement says: it was first published {when} by {who}, and that record contradicts the claim."
         ),
@@ -213,7 +219,35 @@ fn plain_words(c: &ImageCheck) -> String {
             edits.join(", ")
         ),
         Verdict::Reused => format!("This picture was published before: {when}, by {who}."),
+        Verdict::NotAssessed => match c.not_assessed {
+            Some(n) => format!("This picture could not be assessed: {}.", n.why()),
+            None => "This picture could not be assessed.".into(),
+        },
+        Verdict::NoMatch if !c.exif_flags.is_empty() => "No earlier appearance of this picture is known to the corpus, but its own EXIF contradicts the claim (see the flags below).".into(),
         Verdict::NoMatch => "No earlier appearance of this picture is known to the corpus.".into(),
+    }
+}
+
+/// What decided a match's class.
+fn evidence(m: &Match) -> Evidence {
+    Evidence::of(m, &MatchRule::default())
+}
+
+/// `s` with its first letter in capitals.
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
+}
+
+/// The CSS class of a tone.
+fn tone_class(t: Tone) -> &'static str {
+    match t {
+        Tone::Alarm => "t-alarm",
+        Tone::Warn => "t-warn",
+        Tone::Note => "t-note",
+        Tone::Calm => "t-calm",
     }
 }
 
@@ -257,10 +291,18 @@ pub fn check_page(
         } else {
             c.verdict.name()
         };
+        let flagged = match (c.verdict, c.exif_flags.len()) {
+            (Verdict::NoMatch, n) if n > 0 => format!(" · {n} EXIF flag{}", if n > 1 { "s" } else { "" }),
+            _ => String::new(),
+        };
         writeln!(
             w,
-            "<section><h2>{} <span class=\"badge v-{verdict}\">{verdict}</span></h2><p>{}</p>",
+            "<section><h2>{} <span class=\"badge v-{verdict} {}\">{verdict}{flagged}</span></h2><p>{}</p>",
             text(&paths.show(&c.image)),
+            match c.error {
+                Some(_) => "t-error",
+                None => tone_class(super::check::tone(c)),
+            },
             text(&plain_words(c))
         )?;
         writeln!(w, "<div class=\"pair\">")?;
@@ -272,10 +314,12 @@ pub fn check_page(
                 previews,
                 &o.path,
                 &format!(
-                    "Likely original: {} ({}, distance {}; chance match {})",
+                    "Likely original: {} ({}, {}; chance match {})",
                     paths.show(&o.path),
                     o.class.name(),
-                    o.distance,
+                    super::check::original_evidence(c)
+                        .map(Evidence::words)
+                        .unwrap_or_else(|| format!("distance {}", o.distance)),
                     crate::matching::odds(o.chance)
                 ),
             )?;
@@ -287,18 +331,18 @@ pub fn check_page(
             .take(3)
         {
             let cap = format!(
-                "Also matches: {} ({}, distance {})",
+                "Also matches: {} ({}, {})",
                 paths.show(&m.path),
-                m.class.name(),
-                m.distance
+                super::query::class_note(m),
+                evidence(m).words()
             );
             figure(w, previews, &m.path, &cap)?;
         }
         writeln!(w, "</div>")?;
         let all: Vec<&Finding> = c
-            .edits
+            .contradictions
             .iter()
-            .chain(&c.contradictions)
+            .chain(&c.edits)
             .chain(&c.exif_flags)
             .collect();
         findings(w, &all)?;
@@ -341,17 +385,24 @@ pub fn query_page(
             Ok(ms) if ms.is_empty() => {
                 writeln!(w, "<div class=\"pair\">")?;
                 figure(w, previews, &o.query, "Query")?;
-                writeln!(w, "</div><p>No match in the corpus.</p>")?;
+                match o.not_assessed {
+                    Some(n) => writeln!(
+                        w,
+                        "</div><p><span class=\"badge t-warn\">not assessed</span> {}.</p>",
+                        text(&capitalised(&n.why()))
+                    )?,
+                    None => writeln!(w, "</div><p>No match in the corpus.</p>")?,
+                }
             }
             Ok(ms) => {
                 writeln!(w, "<div class=\"pair\">")?;
                 figure(w, previews, &o.query, "Query")?;
                 for m in ms {
                     let cap = format!(
-                        "{} — {}, distance {}; chance match {}",
+                        "{} — {}, {}; chance match {}",
                         paths.show(&m.path),
                         super::query::class_note(m),
-                        m.distance,
+                        evidence(m).words(),
                         crate::matching::odds(m.chance)
                     );
                     figure(w, previews, &m.path, &cap)?;

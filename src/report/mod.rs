@@ -12,6 +12,8 @@ mod query;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::hash::LowInformation;
+
 pub use check::CheckReport;
 pub use corpus::{BuildSummary, ExportReport, ListReport, StatsReport};
 pub use eval::EvalReport;
@@ -22,7 +24,7 @@ pub use query::QueryReport;
 /// Version of the JSON outputs of `hash`, `query` and `check` (the schemas
 /// in `schemas/`). Bumped on any incompatible change; fields are only added
 /// within a version.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -241,6 +243,15 @@ impl Style {
             }
             _ => text.to_string(),
         }
+    }
+}
+
+/// A picture that could not be assessed, in JSON: `{"reason", "detail"}`
+/// (see [`LowInformation`]), or null.
+pub(crate) fn not_assessed_json(why: Option<LowInformation>) -> serde_json::Value {
+    match why {
+        Some(w) => serde_json::json!({"reason": w.kind(), "detail": w.detail()}),
+        None => serde_json::Value::Null,
     }
 }
 

@@ -3,6 +3,8 @@
 use serde_json::json;
 
 use super::{opt, Report, Style};
+use crate::evidence::Evidence;
+use crate::matching::MatchRule;
 use crate::query::{Match, QueryOutcome, VerificationSummary, Verified};
 
 pub struct QueryReport<'a> {
@@ -20,7 +22,8 @@ pub(crate) fn match_json(m: &Match, paths: &Style) -> serde_json::Value {
         "chance": m.chance,
         "chance_odds": crate::matching::odds(m.chance),
         "class": m.class,
-        "transform": m.transform,
+        "evidence": Evidence::of(m, &MatchRule::default()),
+        "transform": m.transform.name(),
         "frames": {"query": m.query_frame, "reference": m.reference_frame},
         "phash_distance": m.phash_distance,
         "verification": m.verification,
@@ -41,11 +44,13 @@ impl Report for QueryReport<'_> {
             "match",
             "distance",
             "similarity",
+            "evidence",
             "class",
             "transform",
             "published",
             "publisher",
             "caption",
+            "not_assessed",
             "error",
         ]
     }
@@ -55,23 +60,21 @@ impl Report for QueryReport<'_> {
         for o in self.outcomes {
             let q = self.paths.show(&o.query);
             match &o.result {
-                Err(e) => rows.push(vec![
-                    q,
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    e.to_string(),
-                ]),
-                Ok(ms) if ms.is_empty() => {
-                    let mut row = vec![String::new(); 11];
+                Err(e) => {
+                    let mut row = vec![String::new(); 13];
                     row[0] = q;
-                    row[5] = "no-match".into();
+                    row[12] = e.to_string();
+                    rows.push(row);
+                }
+                Ok(ms) if ms.is_empty() => {
+                    let mut row = vec![String::new(); 13];
+                    row[0] = q;
+                    row[6] = match o.not_assessed {
+                        Some(_) => "not-assessed",
+                        None => "no-match",
+                    }
+                    .into();
+                    row[11] = o.not_assessed.map(|n| n.kind()).unwrap_or("").into();
                     rows.push(row);
                 }
                 Ok(ms) => {
@@ -83,11 +86,13 @@ impl Report for QueryReport<'_> {
                             self.paths.show(&m.path),
                             m.distance.to_string(),
                             format!("{:.3}", m.similarity),
+                            Evidence::of(m, &MatchRule::default()).short(),
                             m.class.name().to_string(),
                             m.transform.name().to_string(),
                             opt(&c.published),
                             opt(&c.publisher),
                             opt(&c.caption),
+                            String::new(),
                             String::new(),
                         ]);
                     }
@@ -105,12 +110,14 @@ impl Report for QueryReport<'_> {
                     "schema_version": super::SCHEMA_VERSION,
                     "query": self.paths.show(&o.query),
                     "matches": ms.iter().map(|m| match_json(m, &self.paths)).collect::<Vec<_>>(),
+                    "not_assessed": super::not_assessed_json(o.not_assessed),
                     "error": null,
                 }),
                 Err(e) => json!({
                     "schema_version": super::SCHEMA_VERSION,
                     "query": self.paths.show(&o.query),
                     "matches": [],
+                    "not_assessed": null,
                     "error": e.to_string(),
                 }),
             })
@@ -122,15 +129,7 @@ impl Report for QueryReport<'_> {
     }
 
     fn table(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
-        let headers = [
-            "query",
-            "match",
-            "dist",
-            "sim",
-            "class",
-            "published",
-            "source",
-        ];
+        let headers = ["query", "match", "evidence", "class", "published", "source"];
         let mut rows = Vec::new();
         for o in self.outcomes {
             let q = self.paths.show(&o.query);
@@ -142,12 +141,13 @@ impl Report for QueryReport<'_> {
                     "".into(),
                     "".into(),
                     "".into(),
-                    "".into(),
                 ]),
                 Ok(ms) if ms.is_empty() => rows.push(vec![
                     q,
-                    "(no match)".into(),
-                    "".into(),
+                    match o.not_assessed {
+                        Some(_) => "(not assessed: see below)".into(),
+                        None => "(no match)".into(),
+                    },
                     "".into(),
                     "".into(),
                     "".into(),
@@ -159,8 +159,7 @@ impl Report for QueryReport<'_> {
                         rows.push(vec![
                             if i == 0 { q.clone() } else { String::new() },
                             self.paths.show(&m.path),
-                            m.distance.to_string(),
-                            format!("{:.2}", m.similarity),
+                            Evidence::of(m, &MatchRule::default()).short(),
                             class_note(m),
                             opt(&c.published),
                             c.publisher.or(c.source_url).unwrap_or_default(),
@@ -169,16 +168,35 @@ impl Report for QueryReport<'_> {
                 }
             }
         }
-        super::write_table(w, &self.paths, &headers, &rows)
+        super::write_table(w, &self.paths, &headers, &rows)?;
+        for o in self.outcomes {
+            if let Some(n) = o.not_assessed {
+                let line = format!("{}: {}", self.paths.show(&o.query), n.detail());
+                writeln!(w, "\n{}", self.paths.wrap(&super::printable(&line), "  "))?;
+            }
+        }
+        Ok(())
     }
 }
 
 /// A match's class with what qualifies it: for another picture of the
-/// scene why (the hash's rotation/flip means nothing there), for a copy its
-/// rotation/flip.
+/// scene why (the hash's rotation/flip means nothing there), for a copy
+/// verified by local features the edits its transform shows, for another
+/// copy the hash's rotation/flip.
 pub(crate) fn class_note(m: &Match) -> String {
-    let note = match m.verification.as_ref().and_then(why) {
+    let verified = m.verification.as_ref();
+    let geometry = verified
+        .filter(|v| v.verdict.is_copy())
+        .and_then(|v| Some(crate::edits::geometric_edits(v, v.footprint.as_ref()?)));
+    let note = match verified.and_then(why) {
         Some(why) => Some(why),
+        // A verified copy's turn and flip are the fitted transform's; the
+        // hash's closest rotation/flip may be noise far from the original.
+        None if geometry.is_some() => {
+            let mut kinds: Vec<&str> = geometry.iter().flatten().map(|e| e.kind).collect();
+            kinds.dedup();
+            (!kinds.is_empty()).then(|| kinds.join(", "))
+        }
         None if m.transform != crate::hash::Dihedral::Original => {
             Some(m.transform.name().to_string())
         }

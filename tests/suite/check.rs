@@ -27,15 +27,18 @@ fn the_example_statement_gets_its_verdicts() {
     };
     let crop = by_name("flood_crop.jpg");
     assert_eq!(crop["verdict"], "misattributed", "{crop}");
-    let kinds = kinds(&crop["contradictions"]);
+    let found = kinds(&crop["contradictions"]);
     assert!(
-        kinds.contains(&"date") && kinds.contains(&"place"),
-        "{kinds:?}"
+        found.contains(&"date") && found.contains(&"place"),
+        "{found:?}"
     );
     assert!(crop["original"]["published"].is_string());
 
+    // Mirrored under a banner, and first published in 2008 by another: the
+    // contradiction is the finding, the edits how it was disguised.
     let banner = by_name("storm_banner.jpg");
-    assert_eq!(banner["verdict"], "edited-copy", "{banner}");
+    assert_eq!(banner["verdict"], "misattributed", "{banner}");
+    assert!(kinds(&banner["contradictions"]).contains(&"date"));
     assert!(banner["original"]["path"]
         .as_str()
         .unwrap()
@@ -59,6 +62,14 @@ fn the_example_statement_gets_its_verdicts() {
     );
     for item in items.as_array().unwrap() {
         assert!(item["matches"].is_array() && item["exif_flags"].is_array());
+        // The statement travels with each result.
+        let s = &item["statement"];
+        assert_eq!(s["title"], "Severe storm and flooding along the Valencia coast");
+        assert_eq!(s["source"], "Ministry of Civil Protection (fictional example)");
+        assert_eq!(s["published"], "2026-11-20");
+        assert_eq!(s["claimed_date"], "2026-11-19");
+        assert_eq!(s["claimed_location"], "Valencia, Spain");
+        assert!(s["claimed_latitude"].is_number(), "{s}");
     }
 }
 
@@ -122,4 +133,28 @@ fn kinds(findings: &serde_json::Value) -> Vec<&str> {
         .iter()
         .map(|f| f["kind"].as_str().unwrap())
         .collect()
+}
+
+/// The bundled mirrored, bannered storm photo attached to a statement its
+/// original's context agrees with (its publisher, its year): an edited copy,
+/// not misattributed.
+#[test]
+fn an_edited_copy_whose_context_agrees_with_the_claim_is_an_edited_copy() {
+    let ws = Workspace::new();
+    ws.build_references();
+    std::fs::copy(
+        references().join("examples/storm_banner.jpg"),
+        ws.path().join("banner.jpg"),
+    )
+    .unwrap();
+    std::fs::write(
+        ws.path().join("statement.toml"),
+        "title = \"t\"\nsource = \"MATE Desktop (mate-backgrounds)\"\nclaimed_date = \"2008\"\n\n[[images]]\npath = \"banner.jpg\"\n",
+    )
+    .unwrap();
+    let items = ws.run_json(&["check", "statement.toml"], 1);
+    let item = &items[0];
+    assert_eq!(item["verdict"], "edited-copy", "{item}");
+    assert!(item["contradictions"].as_array().unwrap().is_empty(), "{item}");
+    assert!(kinds(&item["edits"]).contains(&"mirrored"), "{item}");
 }

@@ -99,10 +99,16 @@ fn low_information_images_match_only_when_identical() {
     );
     ws.run_json(&["corpus", "build", "blank"], 0);
     assert_eq!(ws.list()[0]["low_information"], true);
-    let unrelated = ws.run_json(&["query", "b.jpg"], 0);
+    let unrelated = ws.run_json(&["query", "b.jpg"], 1);
     assert_eq!(
         unrelated[0]["matches"].as_array().unwrap().len(),
         0,
+        "{unrelated}"
+    );
+    assert!(
+        unrelated[0]["not_assessed"]["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("not assessed:")),
         "{unrelated}"
     );
     let same = ws.run_json(&["query", "blank/a.jpg"], 1);

@@ -4,6 +4,9 @@ use serde_json::Value;
 
 use super::util::{fixture, references, repo, Workspace};
 
+/// The version of the JSON outputs the schemas describe.
+const VERSION: u32 = 2;
+
 /// Serves the project's own schema files for `$ref`s; nothing is fetched.
 struct LocalSchemas;
 
@@ -19,7 +22,7 @@ impl jsonschema::Retrieve for LocalSchemas {
             .next()
             .unwrap_or("")
             .to_string();
-        let file = name.replace("-1.json", ".schema.json");
+        let file = name.replace(&format!("-{VERSION}.json"), ".schema.json");
         let text = std::fs::read_to_string(repo().join("schemas").join(&file))?;
         Ok(serde_json::from_str(&text)?)
     }
