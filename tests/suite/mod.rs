@@ -4,6 +4,7 @@ mod corpus;
 mod errors;
 mod eval;
 mod extended;
+mod graphic;
 mod hash;
 mod hostile;
 mod html;
