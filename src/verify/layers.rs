@@ -125,7 +125,11 @@ mod tests {
             pts.push((p, (p.0 + 20.0 + rng.f32(), p.1 + rng.f32())));
         }
         let layer = layered(&pts, &inliers, &identity);
-        assert!((15..=17).contains(&layer.len()), "{} pairs in a layer", layer.len());
+        assert!(
+            (15..=17).contains(&layer.len()),
+            "{} pairs in a layer",
+            layer.len()
+        );
         // A reference that repeats every 20 pixels across explains that
         // layer; one that repeats every 20 pixels down does not.
         let across = [((40.0, 40.0), (20.0, 0.0))];

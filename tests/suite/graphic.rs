@@ -98,7 +98,12 @@ fn eval_on_graphic_art_demotes_no_copy_and_keeps_the_floors() {
         .arg(&originals)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let e = &v[0];
     let demoted: u64 = e["demoted_copies"]
