@@ -95,7 +95,7 @@ fn verified(
     refs: &[Known],
     mut scores: Vec<Option<u32>>,
     threshold: u32,
-    same_scene: &mut Vec<(usize, Cause)>,
+    same_scene: &mut Scene,
 ) -> Vec<Option<u32>> {
     let Some(probe) = q.features.as_ref().map(verify::Probe::new) else {
         return scores;
@@ -422,7 +422,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
         (s, scene)
     };
     for (family, t) in transforms::all() {
-        let copies: Vec<(usize, Scores, Vec<(usize, Cause)>)> = originals
+        let copies: Vec<(usize, Scores, Scene)> = originals
             .par_iter()
             .enumerate()
             .filter_map(|(i, (_, img))| {
@@ -558,6 +558,8 @@ type Known = (Reference, Option<Features>, ExifSummary);
 
 /// A query's score against every reference, per method.
 type Scores = Vec<Vec<Option<u32>>>;
+/// The references a query was told apart from, with what told them apart.
+type Scene = Vec<(usize, Cause)>;
 
 /// Keeps one file per picture: a file within `threshold` of one kept
 /// before it, in `seen` or earlier in `loaded` (the same photo at another

@@ -13,6 +13,12 @@ pub(super) const LAYER_RADIUS: f32 = 48.0;
 /// Neighbours that must share a pair's displacement.
 pub(super) const LAYER_NEIGHBOURS: usize = 2;
 
+/// A keypoint of the reference and the shift to a twin of it.
+pub(super) type Repeat = ((f32, f32), (f32, f32));
+
+/// A pair off the transform: its index, query point and misfit.
+type Offset = (usize, (f32, f32), (f32, f32));
+
 /// Where the transform puts a pair's query point, as a displacement from
 /// its reference point (pixels of the reference's first level).
 fn misfit(t: &Affine, (p, q): PointPair) -> (f32, f32) {
@@ -25,7 +31,7 @@ fn misfit(t: &Affine, (p, q): PointPair) -> (f32, f32) {
 /// within [`TOLERANCE`]: true matches on another layer of depth.
 /// Mismatches scatter; they seldom agree with their neighbours.
 pub(super) fn layered(pts: &[PointPair], inliers: &[usize], t: &Affine) -> Vec<usize> {
-    let rest: Vec<(usize, (f32, f32), (f32, f32))> = (0..pts.len())
+    let rest: Vec<Offset> = (0..pts.len())
         .filter(|k| !inliers.contains(k))
         .map(|k| (k, pts[k].0, misfit(t, pts[k])))
         .collect();
@@ -54,7 +60,7 @@ const REPEAT_TOLERANCE: f32 = 2.0 * TOLERANCE;
 /// The shifts under which a picture repeats itself: for each keypoint,
 /// every other keypoint at least [`REPEAT_TOLERANCE`] away whose descriptor
 /// would pair with it ([`MAX_DESCRIPTOR_DISTANCE`]), as (keypoint, shift).
-pub(super) fn repeats(r: &Features) -> Vec<((f32, f32), (f32, f32))> {
+pub(super) fn repeats(r: &Features) -> Vec<Repeat> {
     let mut out = Vec::new();
     for (i, (a, da)) in r.points.iter().zip(&r.descriptors).enumerate() {
         for (b, db) in r.points.iter().zip(&r.descriptors).skip(i + 1) {
@@ -75,7 +81,7 @@ pub(super) fn repeats(r: &Features) -> Vec<((f32, f32), (f32, f32))> {
 /// pattern, a pair that went to the next instance of it shows no other
 /// viewpoint.
 pub(super) fn degenerate(
-    repeats: &[((f32, f32), (f32, f32))],
+    repeats: &[Repeat],
     pts: &[PointPair],
     t: &Affine,
     evidence: &[usize],
