@@ -22,17 +22,22 @@ pub const OTHER_SHOT_SHARE: f32 = 0.25;
 
 /// Keypoints both pictures need before their pairs can show another
 /// viewpoint: a picture with fewer (a flat graphic, a gradient) gives too
-/// few pairs off the transform to tell parallax from mismatches.
+/// few pairs off the transform to tell parallax from mismatches. Below
+/// every copy measured with `examples/residuals.rs` (the fewest: 237, a
+/// 25% resize of the stereo pair; graphic art 280 to 399).
 pub const MIN_KEYPOINTS: usize = 150;
 
 /// Hash distance (bits of 256, as the search measures it) at or under
 /// which the hash evidence alone is conclusive, and features may not take
 /// the match away ([`weighed`]). Unrelated photos come no closer than 84
 /// (`provcheck eval` on the photo set, the 1,706 non-matching queries of
-/// plain PDQ); the stereo pair sits at 70, the Canon HDR pair at 76; the
-/// iPhone HDR pair at 14, but its features see one transform, as a copy's
-/// do, and EXIF or the corpus tell it apart. See the README, "How copies
-/// are verified".
+/// plain PDQ); the stereo pair sits at 70, the Canon HDR pair at 76, and
+/// copies of one frame meet the other from 34 (a crop of a Canon HDR
+/// frame; the stereo pair from 60): 24 is 10 bits below. The iPhone HDR
+/// pair sits at 14, but its features see one transform, as a copy's do,
+/// and EXIF or the corpus tell it apart. Copies of graphic art that the
+/// features took for another shot sat at 0 to 22. See the README, "How
+/// copies are verified".
 pub const CONCLUSIVE_DISTANCE: u32 = 24;
 
 /// Why the features could not settle a candidate.
