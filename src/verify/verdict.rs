@@ -22,9 +22,9 @@ pub const OTHER_SHOT_SHARE: f32 = 0.25;
 
 /// Keypoints both pictures need before their pairs can show another
 /// viewpoint: a picture with fewer (a flat graphic, a gradient) gives too
-/// few pairs off the transform to tell parallax from mismatches. Below
-/// every copy measured with `examples/residuals.rs` (the fewest: 237, a
-/// 25% resize of the stereo pair; graphic art 280 to 399).
+/// few pairs off the transform to tell parallax from mismatches. Below the
+/// copies measured with `examples/residuals.rs` (of the stereo pair, the
+/// fewest: 237, a 25% resize; of three wallpapers, 280 to 399).
 pub const MIN_KEYPOINTS: usize = 150;
 
 /// Hash distance (bits of 256, as the search measures it) at or under
