@@ -138,8 +138,12 @@ mod tests {
         );
         // A reference that repeats every 20 pixels across explains that
         // layer; one that repeats every 20 pixels down does not.
-        let across = [((40.0, 40.0), (20.0, 0.0))];
-        let down = [((40.0, 40.0), (0.0, 20.0))];
+        let grid = |shift: (f32, f32)| -> Vec<Repeat> {
+            (0..7)
+                .flat_map(|i| (0..5).map(move |j| ((i as f32 * 20.0, j as f32 * 20.0), shift)))
+                .collect()
+        };
+        let (across, down) = (grid((20.0, 0.0)), grid((0.0, 20.0)));
         assert!(degenerate(&across, &pts, &identity, &layer) >= 15);
         assert_eq!(degenerate(&down, &pts, &identity, &layer), 0);
     }
