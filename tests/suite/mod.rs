@@ -7,6 +7,7 @@ mod eval;
 mod extended;
 mod field_cases;
 mod fuzz_regressions;
+mod graphic;
 mod hash;
 mod hostile;
 mod html;
