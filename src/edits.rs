@@ -185,10 +185,17 @@ pub fn geometric_edits(v: &VerificationSummary, f: &Footprint) -> Vec<Finding> {
                 detail: format!("the copy is the original turned {how}"),
             });
         } else if turn.abs() >= UPRIGHT_DEGREES {
-            let way = if turn > 0.0 { "clockwise" } else { "anticlockwise" };
+            let way = if turn > 0.0 {
+                "clockwise"
+            } else {
+                "anticlockwise"
+            };
             out.push(Finding {
                 kind: "rotated",
-                detail: format!("the copy is the original tilted about {:.0}° {way}", turn.abs()),
+                detail: format!(
+                    "the copy is the original tilted about {:.0}° {way}",
+                    turn.abs()
+                ),
             });
         }
     }

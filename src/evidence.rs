@@ -29,9 +29,9 @@ impl Evidence {
             return Evidence::Bytes;
         }
         match &m.verification {
-            Some(v) if rule.classify(m.distance) != Some(m.class) => Evidence::Features {
-                inliers: v.inliers,
-            },
+            Some(v) if rule.classify(m.distance) != Some(m.class) => {
+                Evidence::Features { inliers: v.inliers }
+            }
             _ => Evidence::Hash {
                 distance: m.distance,
             },

@@ -80,11 +80,7 @@ fn edges_words(edges: &[&str]) -> String {
 
 /// The share of the `to` frame covered by the `from` frame mapped by `t`,
 /// and the edges of `to` it does not reach.
-fn coverage(
-    t: &Affine,
-    from: (u32, u32),
-    to: (u32, u32),
-) -> Option<(f32, Vec<&'static str>)> {
+fn coverage(t: &Affine, from: (u32, u32), to: (u32, u32)) -> Option<(f32, Vec<&'static str>)> {
     let (fw, fh) = (from.0 as f32, from.1 as f32);
     let (tw, th) = (to.0.max(1) as f32, to.1.max(1) as f32);
     let corners = [(0.0, 0.0), (fw, 0.0), (fw, fh), (0.0, fh)].map(|p| t.apply(p));
@@ -122,10 +118,7 @@ fn invert(t: &Affine) -> Option<Affine> {
     }
     let (ia, ib, id, ie) = (e / det, -b / det, -d / det, a / det);
     Some(Affine {
-        m: [
-            [ia, ib, -(ia * c + ib * f)],
-            [id, ie, -(id * c + ie * f)],
-        ],
+        m: [[ia, ib, -(ia * c + ib * f)], [id, ie, -(id * c + ie * f)]],
     })
 }
 

@@ -8,8 +8,8 @@
 pub mod analyze;
 pub mod decode;
 pub mod edits;
-pub mod evidence;
 pub mod error;
+pub mod evidence;
 pub mod exif;
 pub mod features;
 pub mod footprint;

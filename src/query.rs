@@ -458,7 +458,8 @@ impl<'c> Matcher<'c> {
                     }
                     Err(e) => (Err(e), None),
                 };
-                let not_assessed = not_assessed.filter(|_| result.as_ref().is_ok_and(Vec::is_empty));
+                let not_assessed =
+                    not_assessed.filter(|_| result.as_ref().is_ok_and(Vec::is_empty));
                 Ok(QueryOutcome {
                     query,
                     result,

@@ -160,7 +160,14 @@ impl Report for CheckReport<'_> {
             )?;
         }
         writeln!(w)?;
-        let headers = ["image", "verdict", "original", "evidence", "published", "by"];
+        let headers = [
+            "image",
+            "verdict",
+            "original",
+            "evidence",
+            "published",
+            "by",
+        ];
         let rows: Vec<Vec<String>> = self
             .checks
             .iter()
@@ -172,7 +179,9 @@ impl Report for CheckReport<'_> {
                     Self::verdict(c),
                     o.map(|o| self.paths.show(&o.path))
                         .unwrap_or_else(|| "-".into()),
-                    original_evidence(c).map(Evidence::short).unwrap_or_default(),
+                    original_evidence(c)
+                        .map(Evidence::short)
+                        .unwrap_or_default(),
                     opt(&ctx.published),
                     ctx.publisher.or(ctx.credit).unwrap_or_default(),
                 ]
@@ -188,7 +197,10 @@ impl Report for CheckReport<'_> {
                 .chain(&c.edits)
                 .chain(&c.exif_flags)
                 .map(|f| format!("{}: {}", f.kind, f.detail))
-                .chain(c.not_assessed.map(|n| format!("{}: {}", n.kind(), n.detail())))
+                .chain(
+                    c.not_assessed
+                        .map(|n| format!("{}: {}", n.kind(), n.detail())),
+                )
                 .chain(c.error.as_ref().map(|e| format!("error: {e}")))
                 .collect();
             if notes.is_empty() && c.original.is_none() {

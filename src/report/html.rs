@@ -292,7 +292,9 @@ pub fn check_page(
             c.verdict.name()
         };
         let flagged = match (c.verdict, c.exif_flags.len()) {
-            (Verdict::NoMatch, n) if n > 0 => format!(" · {n} EXIF flag{}", if n > 1 { "s" } else { "" }),
+            (Verdict::NoMatch, n) if n > 0 => {
+                format!(" · {n} EXIF flag{}", if n > 1 { "s" } else { "" })
+            }
             _ => String::new(),
         };
         writeln!(

@@ -64,8 +64,14 @@ fn the_example_statement_gets_its_verdicts() {
         assert!(item["matches"].is_array() && item["exif_flags"].is_array());
         // The statement travels with each result.
         let s = &item["statement"];
-        assert_eq!(s["title"], "Severe storm and flooding along the Valencia coast");
-        assert_eq!(s["source"], "Ministry of Civil Protection (fictional example)");
+        assert_eq!(
+            s["title"],
+            "Severe storm and flooding along the Valencia coast"
+        );
+        assert_eq!(
+            s["source"],
+            "Ministry of Civil Protection (fictional example)"
+        );
         assert_eq!(s["published"], "2026-11-20");
         assert_eq!(s["claimed_date"], "2026-11-19");
         assert_eq!(s["claimed_location"], "Valencia, Spain");
@@ -155,6 +161,9 @@ fn an_edited_copy_whose_context_agrees_with_the_claim_is_an_edited_copy() {
     let items = ws.run_json(&["check", "statement.toml"], 1);
     let item = &items[0];
     assert_eq!(item["verdict"], "edited-copy", "{item}");
-    assert!(item["contradictions"].as_array().unwrap().is_empty(), "{item}");
+    assert!(
+        item["contradictions"].as_array().unwrap().is_empty(),
+        "{item}"
+    );
     assert!(kinds(&item["edits"]).contains(&"mirrored"), "{item}");
 }

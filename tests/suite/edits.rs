@@ -107,7 +107,11 @@ fn crops_at_every_corner_and_side_report_their_share_and_missing_edges() {
         let cuts = cuts();
         let mut statement = String::from("title = \"crops\"\n");
         for c in &cuts {
-            save_jpeg(&c.apply(&img), &ws.path().join(format!("{}.jpg", c.name)), 90);
+            save_jpeg(
+                &c.apply(&img),
+                &ws.path().join(format!("{}.jpg", c.name)),
+                90,
+            );
             statement.push_str(&format!("\n[[images]]\npath = \"{}.jpg\"\n", c.name));
         }
         std::fs::write(ws.path().join("crops.toml"), statement).unwrap();
@@ -144,7 +148,10 @@ fn crops_at_every_corner_and_side_report_their_share_and_missing_edges() {
                 4 => "without a margin all round".into(),
                 _ => format!("without its {} edges", missing.join(" and ")),
             };
-            assert!(detail.ends_with(&words), "{detail:?} should end {words:?}: {what}");
+            assert!(
+                detail.ends_with(&words),
+                "{detail:?} should end {words:?}: {what}"
+            );
         }
     }
 }
@@ -173,6 +180,9 @@ fn a_match_decided_by_features_shows_the_features_and_no_hash_rotation() {
     let out = ws.cmd().args(["query", "crop.jpg"]).assert().code(1);
     let table = String::from_utf8_lossy(&out.get_output().stdout).to_string();
     let row = table.lines().nth(1).unwrap();
-    assert!(row.contains(" features") && row.contains("near-duplicate (cropped)"), "{table}");
+    assert!(
+        row.contains(" features") && row.contains("near-duplicate (cropped)"),
+        "{table}"
+    );
     assert!(!row.contains("rotate") && !row.contains(" bits"), "{table}");
 }

@@ -71,11 +71,23 @@ fn no_badge_is_green_when_the_picture_carries_a_flag() {
 fn the_page_wraps_at_spaces_and_breaks_only_long_tokens() {
     let ws = Workspace::new();
     let html = std::fs::read_to_string(example_report(&ws)).unwrap();
-    let style = html.split("<style>").nth(1).unwrap().split("</style>").next().unwrap();
-    assert!(!style.contains("break-all") && !style.contains("word-break"), "{style}");
+    let style = html
+        .split("<style>")
+        .nth(1)
+        .unwrap()
+        .split("</style>")
+        .next()
+        .unwrap();
+    assert!(
+        !style.contains("break-all") && !style.contains("word-break"),
+        "{style}"
+    );
     // break-word, unlike anywhere, leaves table columns their whole words
     // when the browser sizes them.
-    assert!(style.contains("overflow-wrap:break-word") && !style.contains("anywhere"), "{style}");
+    assert!(
+        style.contains("overflow-wrap:break-word") && !style.contains("anywhere"),
+        "{style}"
+    );
 }
 
 #[test]

@@ -1,8 +1,8 @@
 mod check;
 mod cli;
 mod corpus;
-mod errors;
 mod edits;
+mod errors;
 mod eval;
 mod extended;
 mod hash;

@@ -78,7 +78,10 @@ fn a_near_black_attachment_gets_the_verdict_not_assessed() {
         "{table}"
     );
     let csv = run(&ws, "csv", &["check", "statement.toml"], 1);
-    assert!(csv.contains("not-assessed") && csv.contains("low-quality"), "{csv}");
+    assert!(
+        csv.contains("not-assessed") && csv.contains("low-quality"),
+        "{csv}"
+    );
     let html = run(&ws, "html", &["check", "statement.toml"], 1);
     assert!(
         html.contains("could not be assessed") && html.contains("t-warn\">not-assessed<"),

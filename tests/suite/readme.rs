@@ -30,7 +30,10 @@ fn examples(readme: &str) -> Vec<Example> {
                 out.push(Example {
                     at: start + 1,
                     args: cmd.split_whitespace().map(String::from).collect(),
-                    shown: lines[start + 1..end].iter().map(|l| l.to_string()).collect(),
+                    shown: lines[start + 1..end]
+                        .iter()
+                        .map(|l| l.to_string())
+                        .collect(),
                 });
             }
             i = end;
