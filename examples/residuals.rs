@@ -1,7 +1,10 @@
 //! Diagnostic: how well one transform explains the verified pairs of copies
 //! and of look-alike pairs. Prints, for every transform of every picture in
 //! a folder, the verification of the copy against its original, and for each
-//! pair of pictures named on the command line, of each against the other.
+//! pair of pictures named on the command line, of each against the other:
+//! pairs, inliers, second transform, median residual, spread, layered
+//! pairs, the second and layered pairs that are degenerate matches (the
+//! reference's repetition), and the fewer keypoints of the two pictures.
 //!
 //! `cargo run --release --example residuals -- DIR [A B]...`
 
@@ -24,10 +27,18 @@ fn main() {
     files.sort();
     let line = |kind: &str, what: &str, v: Option<verify::Verification>| match v {
         Some(v) => println!(
-            "{kind}\t{what}\t{}\t{}\t{}\t{:.2}\t{:.2}\t{}",
-            v.pairs, v.inliers, v.second, v.residual, v.spread, v.layered
+            "{kind}\t{what}\t{}\t{}\t{}\t{:.2}\t{:.2}\t{}\t{}\t{}\t{}",
+            v.pairs,
+            v.inliers,
+            v.second,
+            v.residual,
+            v.spread,
+            v.layered,
+            v.second_degenerate,
+            v.layered_degenerate,
+            v.keypoints
         ),
-        None => println!("{kind}\t{what}\t0\t0\t0\tnan\t0\t0"),
+        None => println!("{kind}\t{what}\t0\t0\t0\tnan\t0\t0\t0\t0\t0"),
     };
     for pair in args[1..].chunks(2) {
         let [a, b] = pair else { continue };

@@ -166,7 +166,11 @@ pub fn check_statement(
 /// go to the closest. Another shot or exposure of the same scene is no
 /// original.
 fn earliest(matches: &[Match]) -> Option<&Match> {
-    let copy = |m: &&Match| m.verification.as_ref().is_none_or(|v| v.verdict.is_copy());
+    let copy = |m: &&Match| {
+        m.verification
+            .as_ref()
+            .is_none_or(|v| !v.verdict.is_other())
+    };
     matches.iter().filter(copy).min_by_key(|m| {
         let date = m
             .context

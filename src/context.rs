@@ -150,37 +150,74 @@ impl From<CsvRow> for ContextRecord {
     }
 }
 
-/// Reads a context file: JSON Lines if it ends in `.jsonl`/`.ndjson`/`.json`,
-/// CSV (with a header row) otherwise.
+/// The text format of a context file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContextFormat {
+    /// CSV with a header row naming the columns.
+    Csv,
+    /// One JSON object per line.
+    JsonLines,
+}
+
+impl ContextFormat {
+    /// JSON Lines if the name ends in `.jsonl`/`.ndjson`/`.json` (any
+    /// case), CSV otherwise.
+    pub fn of_path(path: &Path) -> ContextFormat {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if matches!(ext.as_str(), "jsonl" | "ndjson" | "json") {
+            ContextFormat::JsonLines
+        } else {
+            ContextFormat::Csv
+        }
+    }
+}
+
+/// Reads a context file in the format its name gives (see
+/// [`ContextFormat::of_path`] and [`parse_context`]). Errors: [`Error::Io`]
+/// if it cannot be read, [`Error::Context`] for the first bad record.
 pub fn read_context_file(path: &Path) -> Result<Vec<ContextRecord>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    parse_context(&text, ContextFormat::of_path(path), path)
+}
+
+/// Parses context records (untrusted text): each cleaned and checked (hex
+/// hashes, date, coordinates, PDQ quality). All or nothing: the first bad
+/// record gives [`Error::Context`] with its 1-based number (line for JSON
+/// Lines, data row for CSV); `origin` names the source in errors only.
+pub fn parse_context(
+    text: &str,
+    format: ContextFormat,
+    origin: &Path,
+) -> Result<Vec<ContextRecord>> {
     let err = |record: usize, reason: String| Error::Context {
-        path: path.to_path_buf(),
+        path: origin.to_path_buf(),
         record,
         reason,
     };
     let mut out = Vec::new();
-    if matches!(ext.as_str(), "jsonl" | "ndjson" | "json") {
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
+    match format {
+        ContextFormat::JsonLines => {
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                let rec: ContextRecord =
+                    serde_json::from_str(line).map_err(|e| err(i + 1, e.to_string()))?;
+                out.push(finish(rec).map_err(|e| err(i + 1, e))?);
             }
-            let rec: ContextRecord =
-                serde_json::from_str(line).map_err(|e| err(i + 1, e.to_string()))?;
-            out.push(finish(rec).map_err(|e| err(i + 1, e))?);
         }
-    } else {
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_reader(text.as_bytes());
-        for (i, row) in reader.deserialize::<CsvRow>().enumerate() {
-            let row = row.map_err(|e| err(i + 1, e.to_string()))?;
-            out.push(finish(row.into()).map_err(|e| err(i + 1, e))?);
+        ContextFormat::Csv => {
+            let mut reader = csv::ReaderBuilder::new()
+                .trim(csv::Trim::All)
+                .from_reader(text.as_bytes());
+            for (i, row) in reader.deserialize::<CsvRow>().enumerate() {
+                let row = row.map_err(|e| err(i + 1, e.to_string()))?;
+                out.push(finish(row.into()).map_err(|e| err(i + 1, e))?);
+            }
         }
     }
     Ok(out)

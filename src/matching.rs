@@ -49,14 +49,14 @@ impl Default for MatchRule {
 impl MatchRule {
     /// The class of a candidate at `distance` given what verification
     /// found: a confirmed copy is a near-duplicate at any distance, another
-    /// shot of the same scene only similar, and without a verdict the
-    /// distance decides.
+    /// shot of the same scene only similar, and without a verdict (not
+    /// verified, or not enough evidence) the distance decides.
     pub fn judge(&self, distance: u32, verdict: &crate::verify::Verdict) -> Option<MatchClass> {
         use crate::verify::Verdict;
         match verdict {
             Verdict::Copy { .. } => Some(MatchClass::NearDuplicate),
             Verdict::OtherShot { .. } => Some(MatchClass::Similar),
-            Verdict::Unknown => self.classify(distance),
+            Verdict::NotEnoughEvidence { .. } | Verdict::Unknown => self.classify(distance),
         }
     }
 

@@ -17,7 +17,7 @@ use crate::footprint::Footprint;
 use crate::hash::{Dihedral, Frame, LowInformation};
 use crate::index::{Hit, Index};
 use crate::matching::{MatchClass, MatchRule};
-use crate::verify::{self, Verdict};
+use crate::verify::{self, Shortfall, Verdict};
 
 /// A reference matched by a query image.
 #[derive(Debug, Clone, Serialize)]
@@ -68,12 +68,23 @@ pub enum Verified {
     /// or exposure of this reference's scene: a crop of one frame of a
     /// bracket or a stereo pair fits both frames, and is a copy of one.
     LookAlike,
+    /// The features could not say (`reason`): the hash distance decides.
+    NotEnoughEvidence,
 }
 
 impl Verified {
     /// Whether verification found the query to be a copy of the reference.
     pub fn is_copy(self) -> bool {
         self == Verified::Copy
+    }
+
+    /// Whether verification found the reference to be another picture of
+    /// the query's scene (another shot or exposure, or a look-alike).
+    pub fn is_other(self) -> bool {
+        matches!(
+            self,
+            Verified::OtherShot | Verified::OtherExposure | Verified::LookAlike
+        )
     }
 }
 
@@ -86,9 +97,15 @@ pub struct VerificationSummary {
     pub inliers: usize,
     /// The query is the reference mirrored left to right.
     pub mirrored: bool,
-    /// Scale and rotation (degrees) taking the query onto the reference.
-    pub scale: f32,
-    pub rotation: f32,
+    /// Scale and rotation (degrees) taking the query onto the reference;
+    /// absent when no transform was found (not enough evidence).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scale: Option<f32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rotation: Option<f32>,
+    /// Why the features could not say, for not enough evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<Shortfall>,
     /// Seconds between the two capture times, for another exposure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seconds_apart: Option<f64>,
@@ -106,29 +123,42 @@ impl VerificationSummary {
         query: Option<&Features>,
     ) -> Option<VerificationSummary> {
         let seconds_apart = j.seconds_apart;
-        let (verdict, check, mirrored) = match &j.verdict {
+        let mut reason = None;
+        let (verdict, check, mirrored) = match j.verdict {
             Verdict::OtherShot { check, mirrored } if look_alike_of.is_some() => {
-                (Verified::LookAlike, check, *mirrored)
+                (Verified::LookAlike, Some(check), mirrored)
             }
             Verdict::OtherShot { check, mirrored } if seconds_apart.is_some() => {
-                (Verified::OtherExposure, check, *mirrored)
+                (Verified::OtherExposure, Some(check), mirrored)
             }
-            Verdict::Copy { check, mirrored } => (Verified::Copy, check, *mirrored),
-            Verdict::OtherShot { check, mirrored } => (Verified::OtherShot, check, *mirrored),
+            Verdict::Copy { check, mirrored } => (Verified::Copy, Some(check), mirrored),
+            Verdict::OtherShot { check, mirrored } => (Verified::OtherShot, Some(check), mirrored),
+            Verdict::NotEnoughEvidence {
+                check,
+                mirrored,
+                shortfall,
+            } => {
+                reason = Some(shortfall);
+                (Verified::NotEnoughEvidence, check, mirrored)
+            }
             Verdict::Unknown => return None,
         };
-        let (hi, lo) = check.transform.scales();
-        let footprint = query.zip(j.features.as_ref()).and_then(|(q, r)| {
-            let f = Footprint::of(&check.transform, (q.width, q.height), (r.width, r.height))?;
-            Some(if mirrored { f.unmirrored() } else { f })
-        });
+        let scales = check.map(|c| c.transform.scales());
+        let footprint = check
+            .zip(query)
+            .zip(j.features.as_ref())
+            .and_then(|((c, q), r)| {
+                let f = Footprint::of(&c.transform, (q.width, q.height), (r.width, r.height))?;
+                Some(if mirrored { f.unmirrored() } else { f })
+            });
         Some(VerificationSummary {
             verdict,
-            pairs: check.pairs,
-            inliers: check.inliers,
+            pairs: check.map_or(0, |c| c.pairs),
+            inliers: check.map_or(0, |c| c.inliers),
             mirrored,
-            scale: (hi * lo).sqrt(),
-            rotation: check.transform.degrees(),
+            scale: scales.map(|(hi, lo)| (hi * lo).sqrt()),
+            rotation: check.map(|c| c.transform.degrees()),
+            reason,
             seconds_apart,
             look_alike_of,
             footprint,
@@ -196,17 +226,25 @@ pub(crate) fn look_alikes(
     Ok(out)
 }
 
-/// The verified copy most features agree with, then the closest by hash.
+/// The verified copy most features agree with, then the closest by hash;
+/// a copy whose hash distance is conclusive on its own
+/// ([`verify::CONCLUSIVE_DISTANCE`]) before any other, so that features
+/// never make a look-alike of it.
 pub(crate) fn strongest_copy(verdicts: &[(Verdict, u32)]) -> Option<usize> {
     verdicts
         .iter()
         .enumerate()
         .filter_map(|(k, (v, d))| match v {
-            Verdict::Copy { check, .. } => Some((std::cmp::Reverse(check.inliers), *d, k)),
+            Verdict::Copy { check, .. } => Some((
+                *d > verify::CONCLUSIVE_DISTANCE,
+                std::cmp::Reverse(check.inliers),
+                *d,
+                k,
+            )),
             _ => None,
         })
         .min()
-        .map(|(_, _, k)| k)
+        .map(|(_, _, _, k)| k)
 }
 
 /// A candidate as verification left it.
@@ -294,8 +332,19 @@ impl<'c> Matcher<'c> {
         );
         let radius = verify::RADIUS.min(opts.max_distance);
         if extra > 0 {
-            let skip: Vec<usize> = hits.iter().map(|h| h.index).collect();
-            hits.extend(self.index.nominate(&a.hashes, extra, radius, &skip));
+            // Hits that will be verified, or that the hash rule reports on
+            // its own, are settled; any other hit (past the verified ranks,
+            // at a distance that means nothing alone) may still be
+            // nominated by its windows, and is then verified instead.
+            let skip: Vec<usize> = hits
+                .iter()
+                .enumerate()
+                .filter(|(k, h)| *k < extra || h.distance <= self.rule.similar)
+                .map(|(_, h)| h.index)
+                .collect();
+            let nominees = self.index.nominate(&a.hashes, extra, radius, &skip);
+            hits.retain(|h| !nominees.iter().any(|n| n.index == h.index));
+            hits.extend(nominees);
         }
         let probe = a.features.as_ref().map(verify::Probe::new);
         let mut judged: Vec<Judged> = Vec::with_capacity(hits.len());
@@ -352,9 +401,12 @@ impl<'c> Matcher<'c> {
             }
             _ => Verdict::Unknown,
         };
-        if h.nominated && verdict == Verdict::Unknown {
+        if h.nominated && verdict.is_silent() {
             return Ok(None);
         }
+        // Evidence only adds: another shot by features alone does not take
+        // away a match the hash distance makes conclusive.
+        let verdict = verify::weighed(verdict, h.distance);
         let (verdict, seconds_apart) = exposures(verdict, &a.exif, || self.corpus.exif(h.file_id))?;
         Ok(Some(Judged {
             hit: h,

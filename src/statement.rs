@@ -36,25 +36,55 @@ pub struct StatementImage {
 /// Largest statement file read.
 const MAX_STATEMENT_BYTES: u64 = 4 * 1024 * 1024;
 
+/// The text format of a statement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatementFormat {
+    Toml,
+    Json,
+}
+
+impl StatementFormat {
+    /// JSON if the name ends in `.json` (any case), TOML otherwise.
+    pub fn of_path(path: &Path) -> StatementFormat {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            StatementFormat::Json
+        } else {
+            StatementFormat::Toml
+        }
+    }
+}
+
 impl Statement {
-    /// Loads a statement: JSON if the name ends in `.json`, TOML otherwise.
+    /// Loads a statement: JSON if the name ends in `.json`, TOML otherwise
+    /// (see [`Statement::parse`]). Errors: [`Error::Io`] if the file cannot
+    /// be read, [`Error::Statement`] if it is over 4 MiB or invalid.
     pub fn load(path: &Path) -> Result<Statement> {
-        let bad = |reason: String| Error::Statement {
-            path: path.to_path_buf(),
-            reason,
-        };
         let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
         if meta.len() > MAX_STATEMENT_BYTES {
-            return Err(bad(format!("larger than {MAX_STATEMENT_BYTES} bytes")));
+            return Err(Error::Statement {
+                path: path.to_path_buf(),
+                reason: format!("larger than {MAX_STATEMENT_BYTES} bytes"),
+            });
         }
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let is_json = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("json"));
-        let mut s: Statement = if is_json {
-            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?
-        } else {
-            toml::from_str(&text).map_err(|e| bad(e.to_string()))?
+        Statement::parse(&text, StatementFormat::of_path(path), path)
+    }
+
+    /// Parses statement text (untrusted): text fields cleaned (see
+    /// [`clean_text`]), dates and coordinates checked, at least one image
+    /// required. `origin` names the source in errors only. Errors:
+    /// [`Error::Statement`] with the reason.
+    pub fn parse(text: &str, format: StatementFormat, origin: &Path) -> Result<Statement> {
+        let bad = |reason: String| Error::Statement {
+            path: origin.to_path_buf(),
+            reason,
+        };
+        let mut s: Statement = match format {
+            StatementFormat::Json => serde_json::from_str(text).map_err(|e| bad(e.to_string()))?,
+            StatementFormat::Toml => toml::from_str(text).map_err(|e| bad(e.to_string()))?,
         };
         for field in [
             &mut s.title,

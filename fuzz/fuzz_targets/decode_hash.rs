@@ -1,15 +1,8 @@
-//! Arbitrary bytes through the whole per-file pipeline (sniff, EXIF, decode
-//! within limits, hash). Any panic that escapes, or any crash, is a finding.
+//! Arbitrary bytes through the whole per-file pipeline (sniff, EXIF,
+//! decode within limits, hash) at every [`Depth`]: the input's length
+//! modulo 3 picks hashes only, query (with local features) or reference
+//! (with windows), so a seed keeps its bytes and each depth is reached by
+//! inputs of every kind.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-use provcheck::decode::Limits;
-
-fuzz_target!(|data: &[u8]| {
-    let limits = Limits {
-        max_pixels: 4_000_000,
-        max_alloc: 256 * 1024 * 1024,
-        ..Limits::default()
-    };
-    let _ = provcheck::analyze::analyze_bytes(data, &limits);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| provcheck_fuzz::decode_hash(data));

@@ -1,8 +1,5 @@
-//! Arbitrary bytes through EXIF extraction, which must never panic.
+//! Arbitrary bytes (an image container: JPEG, PNG, TIFF, WebP, HEIF)
+//! through EXIF extraction and what is derived from it.
 #![no_main]
 
-use libfuzzer_sys::fuzz_target;
-
-fuzz_target!(|data: &[u8]| {
-    let _ = provcheck::exif::read_exif(data);
-});
+libfuzzer_sys::fuzz_target!(|data: &[u8]| provcheck_fuzz::exif(data));

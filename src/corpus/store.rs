@@ -239,7 +239,10 @@ impl Corpus {
                 _ => parts.push((id, 1, codes())),
             }
         }
+        // A damaged file (a broken primary-key index) may hold two rows of
+        // one file's hash: the index takes each file once.
         whole.sort_unstable_by_key(|w| w.0);
+        whole.dedup_by_key(|w| w.0);
         parts.sort_unstable_by_key(|c| (c.0, c.1));
         let mut parts = parts.into_iter().peekable();
         for (file_id, pdq, low_information) in whole {

@@ -1,5 +1,6 @@
 //! Decoding untrusted image files: format sniffing from content, size and pixel
-//! limits that bound memory, and the EXIF orientation applied to the pixels.
+//! limits that bound memory, transparency flattened as a viewer shows it, and
+//! the EXIF orientation applied to the pixels.
 //! [`decode`] gives the full picture (thumbnails, the reference PDQ);
 //! [`working`] the reduced luma plane the hashes are taken from.
 
@@ -9,6 +10,7 @@ use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
 
 use crate::error::FileError;
 
+pub mod alpha;
 pub mod working;
 pub use working::{decode_working, Grey, Working};
 
@@ -108,7 +110,8 @@ fn isobmff_brand(bytes: &[u8]) -> Option<String> {
     }
 }
 
-/// Decodes `bytes` within `limits`, applying the EXIF orientation.
+/// Decodes `bytes` within `limits`, flattening any alpha channel over its
+/// background ([`alpha::flatten`]) and applying the EXIF orientation.
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
     let format = sniff(bytes)?;
     let name = format_name(format);
@@ -144,7 +147,8 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
-    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, e))?;
+    let mut image =
+        alpha::flatten(DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, e))?);
     image.apply_orientation(orientation);
     Ok(Decoded {
         width: image.width(),

@@ -88,13 +88,14 @@ impl Method {
 /// many nominated by the references' windows ([`index::window_distance`]),
 /// are verified. A confirmed copy scores at most `threshold` whatever its
 /// hash distance; another shot of the same scene scores `None` and is listed
-/// in `same_scene`; a nominee that does not verify keeps its hash score.
+/// in `same_scene` with what told it apart; a nominee that does not verify
+/// keeps its hash score.
 fn verified(
     q: &Analysis,
     refs: &[Known],
     mut scores: Vec<Option<u32>>,
     threshold: u32,
-    same_scene: &mut Vec<usize>,
+    same_scene: &mut Scene,
 ) -> Vec<Option<u32>> {
     let Some(probe) = q.features.as_ref().map(verify::Probe::new) else {
         return scores;
@@ -111,19 +112,30 @@ fn verified(
     let nominated = verify::candidates(&windows, &by_hash);
     let mut candidates: Vec<usize> = by_hash.into_iter().chain(nominated).collect();
     let judge = |j: usize| {
+        let d = scores[j].unwrap_or(u32::MAX);
         let verdict = refs[j]
             .1
             .as_ref()
             .map_or(Verdict::Unknown, |rf| probe.judge(rf));
-        // As `query` does: another exposure of one camera is no copy.
-        let (verdict, _) =
+        // As `query` does: features alone never take away a match the
+        // hash makes conclusive, and another exposure of one camera is no
+        // copy.
+        let verdict = verify::weighed(verdict, d);
+        let (by_exif, _) =
             exposures(verdict, &q.exif, || Ok(refs[j].2.clone())).unwrap_or((verdict, None));
-        (verdict, scores[j].unwrap_or(u32::MAX))
+        let cause = match by_exif != verdict {
+            true => Cause::Exif,
+            false => Cause::Features,
+        };
+        (by_exif, d, cause)
     };
-    let mut verdicts: Vec<(Verdict, u32)> = candidates.iter().map(|&j| judge(j)).collect();
+    let mut judged: Vec<(Verdict, u32, Cause)> = candidates.iter().map(|&j| judge(j)).collect();
+    let verdicts = |judged: &[(Verdict, u32, Cause)]| -> Vec<(Verdict, u32)> {
+        judged.iter().map(|&(v, d, _)| (v, d)).collect()
+    };
     // As `query` does: the strongest copy's own closest references are
     // verified too.
-    if let Some(b) = strongest_copy(&verdicts) {
+    if let Some(b) = strongest_copy(&verdicts(&judged)) {
         let of = candidates[b];
         let near: Vec<Option<u32>> = refs
             .iter()
@@ -132,11 +144,11 @@ fn verified(
             .collect();
         for j in verify::candidates(&near, &candidates) {
             candidates.push(j);
-            verdicts.push(judge(j));
+            judged.push(judge(j));
         }
     }
     // As `query` does: a copy of one frame of two is no copy of the other.
-    let found = look_alikes(&verdicts, |b, k| {
+    let found = look_alikes(&verdicts(&judged), |b, k| {
         let (best, other) = (&refs[candidates[b]], &refs[candidates[k]]);
         relate((best.1.as_ref(), &best.2), other.1.as_ref(), || {
             Ok(other.2.clone())
@@ -144,20 +156,43 @@ fn verified(
     })
     .unwrap_or_default();
     for (k, _, _) in found {
-        verdicts[k].0 = verdicts[k].0.as_other_shot();
+        judged[k].0 = judged[k].0.as_other_shot();
+        judged[k].2 = Cause::LookAlike;
     }
-    for (j, (verdict, _)) in candidates.into_iter().zip(verdicts) {
+    for (j, (verdict, _, cause)) in candidates.into_iter().zip(judged) {
         let d = scores[j].unwrap_or(u32::MAX);
         scores[j] = match rule.judge(d, &verdict) {
             Some(MatchClass::NearDuplicate) => Some(d.min(threshold)),
             Some(_) => {
-                same_scene.push(j);
+                same_scene.push((j, cause));
                 None
             }
             None => scores[j],
         };
     }
     scores
+}
+
+/// What told a look-alike apart from a copy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cause {
+    /// The features: pairs off the transform show another viewpoint.
+    Features,
+    /// EXIF: one camera, capture times moments apart.
+    Exif,
+    /// The corpus: the query is a closer copy of another reference that is
+    /// another shot or exposure of this one.
+    LookAlike,
+}
+
+impl Cause {
+    pub fn name(self) -> &'static str {
+        match self {
+            Cause::Features => "features",
+            Cause::Exif => "exif",
+            Cause::LookAlike => "look-alike",
+        }
+    }
 }
 
 /// What to run.
@@ -181,6 +216,10 @@ pub struct Row {
     pub recall: Vec<f64>,
     /// Copies that matched some other reference within the threshold.
     pub false_matches: Vec<usize>,
+    /// Copies whose own original the hash stage matched within the
+    /// threshold and verification took away (called another shot or
+    /// exposure, or a look-alike): copies thrown away.
+    pub demoted: usize,
 }
 
 /// A query that came within the threshold of a reference not its source
@@ -193,6 +232,26 @@ pub struct FalseMatch {
     pub transform: Option<String>,
     pub reference: PathBuf,
     pub distance: u32,
+}
+
+/// A reference the default matcher told apart from a query: another shot
+/// or exposure of its scene, or a look-alike, reported as similar.
+#[derive(Debug, Clone)]
+pub struct SameScene {
+    /// The query's source, the reference and the hash stage's distance.
+    pub pair: FalseMatch,
+    pub cause: Cause,
+    /// The reference is the query's own original: a copy taken for
+    /// another picture.
+    pub own: bool,
+}
+
+impl SameScene {
+    /// Whether the hash stage alone had matched it (within `threshold`):
+    /// verification took a match away.
+    pub fn demoted(&self, threshold: u32) -> bool {
+        self.pair.distance <= threshold
+    }
 }
 
 /// A copy the default matcher did not find at rank 1 within the threshold.
@@ -247,7 +306,7 @@ pub struct Evaluation {
     pub false_match_pairs: Vec<FalseMatch>,
     /// Look-alikes the default matcher told apart from copies: another shot
     /// of the same scene, reported as similar (hash distance given).
-    pub same_scene: Vec<FalseMatch>,
+    pub same_scene: Vec<SameScene>,
     /// Copies the default matcher missed, so they can be looked at.
     pub misses: Vec<Miss>,
     /// Files that could not be read or decoded, with the reason.
@@ -363,7 +422,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
         (s, scene)
     };
     for (family, t) in transforms::all() {
-        let copies: Vec<(usize, Scores, Vec<usize>)> = originals
+        let copies: Vec<(usize, Scores, Scene)> = originals
             .par_iter()
             .enumerate()
             .filter_map(|(i, (_, img))| {
@@ -375,14 +434,21 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
             .collect();
         let mut recall = vec![0usize; methods];
         let mut false_matches = vec![0usize; methods];
+        let mut demoted = 0;
         for (own, scores, scene) in &copies {
             let source = &originals[*own].0.path;
-            for &j in scene {
-                same_scene.push(FalseMatch {
-                    source: source.clone(),
-                    transform: Some(t.name()),
-                    reference: corpus[j].0.path.clone(),
-                    distance: scores[hash_stage][j].unwrap_or(u32::MAX),
+            for &(j, cause) in scene {
+                let distance = scores[hash_stage][j].unwrap_or(u32::MAX);
+                demoted += usize::from(j == *own && distance <= threshold);
+                same_scene.push(SameScene {
+                    pair: FalseMatch {
+                        source: source.clone(),
+                        transform: Some(t.name()),
+                        reference: corpus[j].0.path.clone(),
+                        distance,
+                    },
+                    cause,
+                    own: j == *own,
                 });
             }
             for (m, d) in scores.iter().enumerate() {
@@ -428,18 +494,23 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
             queries: n,
             recall: recall.iter().map(|&h| h as f64 / n.max(1) as f64).collect(),
             false_matches,
+            demoted,
         });
     }
     let mut distractor_false_matches = vec![0usize; methods];
     let scored: Vec<_> = distractors.par_iter().map(|(d, _)| score_all(d)).collect();
     for (k, ((d, _), (scores, scene))) in distractors.iter().zip(scored).enumerate() {
         let own = originals.len() + k;
-        for &j in scene.iter().filter(|&&j| j != own) {
-            same_scene.push(FalseMatch {
-                source: d.path.clone(),
-                transform: None,
-                reference: corpus[j].0.path.clone(),
-                distance: scores[hash_stage][j].unwrap_or(u32::MAX),
+        for &(j, cause) in scene.iter().filter(|&&(j, _)| j != own) {
+            same_scene.push(SameScene {
+                pair: FalseMatch {
+                    source: d.path.clone(),
+                    transform: None,
+                    reference: corpus[j].0.path.clone(),
+                    distance: scores[hash_stage][j].unwrap_or(u32::MAX),
+                },
+                cause,
+                own: false,
             });
         }
         for (m, s) in scores.iter().enumerate() {
@@ -464,7 +535,7 @@ pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Eval
         }
     }
     pairs.sort_by_key(|p| p.distance);
-    same_scene.sort_by_key(|p| p.distance);
+    same_scene.sort_by_key(|s| s.pair.distance);
     Evaluation {
         false_match_pairs: pairs,
         same_scene,
@@ -487,6 +558,8 @@ type Known = (Reference, Option<Features>, ExifSummary);
 
 /// A query's score against every reference, per method.
 type Scores = Vec<Vec<Option<u32>>>;
+/// The references a query was told apart from, with what told them apart.
+type Scene = Vec<(usize, Cause)>;
 
 /// Keeps one file per picture: a file within `threshold` of one kept
 /// before it, in `seen` or earlier in `loaded` (the same photo at another

@@ -21,7 +21,7 @@ use crate::decode::Grey;
 
 /// Version of the hash settings. Stored with every hash; a cached hash made
 /// with other settings is recomputed. Bump it whenever any output changes.
-pub const SETTINGS_VERSION: i64 = 10;
+pub const SETTINGS_VERSION: i64 = 11;
 
 /// The standard sub-frames, as (left, top, right, bottom) margins cut off.
 /// Centred crops, one edge cut (banners, captions), corners cut (the
@@ -351,8 +351,9 @@ pub fn phash_hex(h: u64) -> String {
     format!("{h:016x}")
 }
 
+/// Parses [`phash_hex`]'s form: exactly 16 hex digits, either case.
 pub fn phash_from_hex(s: &str) -> Option<u64> {
-    if s.len() == 16 {
+    if s.len() == 16 && s.bytes().all(|b| b.is_ascii_hexdigit()) {
         u64::from_str_radix(s, 16).ok()
     } else {
         None

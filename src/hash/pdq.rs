@@ -47,8 +47,10 @@ impl Pdq {
             .collect()
     }
 
+    /// Parses the hex form: exactly 64 hex digits, either case (`None`
+    /// otherwise; `from_str_radix` alone would also take a `+` sign).
     pub fn from_hex(s: &str) -> Option<Pdq> {
-        if s.len() != 64 || !s.is_ascii() {
+        if s.len() != 64 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
             return None;
         }
         let mut h = Pdq::default();
@@ -185,11 +187,13 @@ impl Blurred {
         let mut luma = grey.as_raw().clone();
         if rows >= 5 && cols >= 5 {
             let mut temp = vec![0f32; luma.len()];
-            // Window sizes as the reference regression hashes have them: the
-            // pass along each row uses the window derived from the number of
-            // rows, and the pass down each column the one from the columns.
-            let window_along_rows = jarosz_window(rows);
-            let window_along_cols = jarosz_window(cols);
+            // Window sizes as the reference distributed today computes them
+            // (`pdqhash` 0.2.8, ThreatExchange's `pdqhashing.cpp`): the pass
+            // along each row spans a share of the row's length (the number
+            // of columns), the pass down each column a share of the number
+            // of rows. Square pictures are the same either way.
+            let window_along_rows = jarosz_window(cols);
+            let window_along_cols = jarosz_window(rows);
             // The reference filters one line at a time; here the lines run
             // side by side (see `box_rows`, `box_columns`), each line's
             // arithmetic the reference's own, in its order.
@@ -227,6 +231,9 @@ impl Blurred {
     }
 }
 
+/// The reference's `computeJaroszFilterWindowSize(old, 64)`: the box
+/// window (in pixels) that, applied twice, smooths a line of `old` pixels for
+/// decimation to 64 samples: ceil(old / 128).
 fn jarosz_window(old: usize) -> usize {
     old.div_ceil(2 * 64)
 }

@@ -141,6 +141,8 @@ impl Index {
         let mut index = Index::default();
         let mut sorted: Vec<&Reference> = refs.iter().collect();
         sorted.sort_by_key(|r| r.file_id);
+        // Each file once, even from a damaged corpus's duplicate rows.
+        sorted.dedup_by_key(|r| r.file_id);
         for r in sorted {
             index.push(SearchHashes {
                 file_id: r.file_id,

@@ -6,7 +6,7 @@ use std::io::{self, Write};
 use serde_json::json;
 
 use super::{write_table, Report, Style};
-use crate::eval::{Distances, Evaluation, FalseMatch, Method};
+use crate::eval::{Distances, Evaluation, FalseMatch, Method, SameScene};
 
 pub struct EvalReport<'a> {
     pub eval: &'a Evaluation,
@@ -43,6 +43,14 @@ fn pair(f: &FalseMatch) -> serde_json::Value {
     })
 }
 
+fn scene(s: &SameScene, threshold: u32) -> serde_json::Value {
+    let mut v = pair(&s.pair);
+    v["cause"] = json!(s.cause.name());
+    v["own_original"] = json!(s.own);
+    v["demoted"] = json!(s.demoted(threshold));
+    v
+}
+
 fn described(f: &FalseMatch) -> String {
     let copy = match &f.transform {
         Some(t) => format!("{t} of {}", f.source.to_string_lossy()),
@@ -59,6 +67,7 @@ impl Report for EvalReport<'_> {
     fn headers(&self) -> Vec<&'static str> {
         let mut h = vec!["family", "transform", "copies"];
         h.extend(Method::ALL.iter().map(|m| m.name()));
+        h.push("demoted");
         h
     }
 
@@ -73,6 +82,7 @@ impl Report for EvalReport<'_> {
                     r.queries.to_string(),
                 ];
                 row.extend(r.recall.iter().map(|x| percent(*x)));
+                row.push(r.demoted.to_string());
                 row
             })
             .collect()
@@ -108,7 +118,11 @@ impl Report for EvalReport<'_> {
             })).collect::<Vec<_>>(),
             "low_information": e.low_information.iter().map(|p| p.to_string_lossy()).collect::<Vec<_>>(),
             "false_matches": e.false_match_pairs.iter().map(pair).collect::<Vec<_>>(),
-            "same_scene": e.same_scene.iter().map(pair).collect::<Vec<_>>(),
+            "same_scene": e.same_scene.iter().map(|s| scene(s, e.threshold)).collect::<Vec<_>>(),
+            "demotions": e.same_scene.iter().filter(|s| s.demoted(e.threshold)).count(),
+            "demoted_copies": e.rows.iter().map(|r| json!({
+                "transform": r.transform, "copies": r.demoted,
+            })).collect::<Vec<_>>(),
             "misses": e.misses.iter().map(|m| json!({
                 "source": m.source.to_string_lossy(), "transform": m.transform,
                 "distance": m.distance,
@@ -170,13 +184,19 @@ impl Report for EvalReport<'_> {
                 super::printable(&f.reference.to_string_lossy())
             )?;
         }
-        for f in &e.same_scene {
+        for s in &e.same_scene {
+            let what = match (s.demoted(e.threshold), s.own) {
+                (true, true) => "demoted its own original",
+                (true, false) => "demoted a look-alike",
+                (false, _) => "same scene, not a copy",
+            };
             writeln!(
                 w,
-                "same scene, not a copy (hash distance {}): {} and {}",
-                f.distance,
-                described(f),
-                super::printable(&f.reference.to_string_lossy())
+                "{what} (hash distance {}, by {}): {} and {}",
+                s.pair.distance,
+                s.cause.name(),
+                described(&s.pair),
+                super::printable(&s.pair.reference.to_string_lossy())
             )?;
         }
         for m in &e.misses {

@@ -218,7 +218,7 @@ fn why(v: &VerificationSummary) -> Option<String> {
         })
         .unwrap_or_default();
     match v.verdict {
-        Verified::Copy => None,
+        Verified::Copy | Verified::NotEnoughEvidence => None,
         Verified::OtherShot => Some("another shot".into()),
         Verified::OtherExposure => Some(format!("another exposure{apart}")),
         // The copy it is a look-alike of is ranked above it.

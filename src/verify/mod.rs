@@ -6,7 +6,16 @@
 //! of its original, so most pairs agree with it and spread over the area the
 //! two share.
 
+mod geometry;
+mod layers;
+mod verdict;
+
 use crate::features::Features;
+pub use geometry::{Affine, Similarity};
+pub use verdict::{
+    weighed, Probe, Shortfall, Verdict, CONCLUSIVE_DISTANCE, MIN_KEYPOINTS, OTHER_SHOT_INLIERS,
+    OTHER_SHOT_SHARE,
+};
 
 /// Largest descriptor distance of a pair (of 256 bits).
 const MAX_DESCRIPTOR_DISTANCE: u32 = 64;
@@ -47,142 +56,15 @@ pub struct Verification {
     /// Pairs outside the transform that agree with their neighbours on
     /// another displacement: parts of the scene that moved differently.
     pub layered: usize,
-}
-
-/// x' = a·x − b·y + tx, y' = b·x + a·y + ty (scale √(a²+b²)).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Similarity {
-    pub a: f32,
-    pub b: f32,
-    pub tx: f32,
-    pub ty: f32,
-}
-
-impl Similarity {
-    pub fn apply(&self, (x, y): (f32, f32)) -> (f32, f32) {
-        (
-            self.a * x - self.b * y + self.tx,
-            self.b * x + self.a * y + self.ty,
-        )
-    }
-
-    pub fn scale(&self) -> f32 {
-        self.a.hypot(self.b)
-    }
-
-    /// Rotation, degrees.
-    pub fn degrees(&self) -> f32 {
-        self.b.atan2(self.a).to_degrees()
-    }
-
-    /// The transform mapping two points onto two others.
-    fn through(p: [(f32, f32); 2], q: [(f32, f32); 2]) -> Option<Similarity> {
-        let (dx, dy) = (p[1].0 - p[0].0, p[1].1 - p[0].1);
-        let (ex, ey) = (q[1].0 - q[0].0, q[1].1 - q[0].1);
-        let n = dx * dx + dy * dy;
-        if n < 1.0 {
-            return None;
-        }
-        let a = (ex * dx + ey * dy) / n;
-        let b = (ey * dx - ex * dy) / n;
-        Some(Similarity {
-            a,
-            b,
-            tx: q[0].0 - (a * p[0].0 - b * p[0].1),
-            ty: q[0].1 - (b * p[0].0 + a * p[0].1),
-        })
-    }
-}
-
-/// x' = m[0]·(x, y, 1), y' = m[1]·(x, y, 1): what a copy's geometry is,
-/// once the first guess (a [`Similarity`]) is refined on its inliers; it
-/// also takes the stretch of a copy resized to another aspect ratio.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Affine {
-    pub m: [[f32; 3]; 2],
-}
-
-/// Most a copy may be stretched one way more than the other.
-const MAX_STRETCH: f32 = 1.4;
-
-impl Affine {
-    pub fn apply(&self, (x, y): (f32, f32)) -> (f32, f32) {
-        let [r, s] = self.m;
-        (r[0] * x + r[1] * y + r[2], s[0] * x + s[1] * y + s[2])
-    }
-
-    /// The two scales (singular values) of the linear part, larger first.
-    pub fn scales(&self) -> (f32, f32) {
-        let [[a, b, _], [c, d, _]] = self.m;
-        let t = a * a + b * b + c * c + d * d;
-        let det = a * d - b * c;
-        let root = (t * t - 4.0 * det * det).max(0.0).sqrt();
-        (
-            ((t + root) / 2.0).sqrt(),
-            ((t - root) / 2.0).max(0.0).sqrt(),
-        )
-    }
-
-    /// Rotation, degrees (of the closest similarity).
-    pub fn degrees(&self) -> f32 {
-        let [[a, b, _], [c, d, _]] = self.m;
-        (c - b).atan2(a + d).to_degrees()
-    }
-
-    /// Orientation kept (no mirror), scales in range, stretch bounded.
-    fn plausible(&self) -> bool {
-        let [[a, b, _], [c, d, _]] = self.m;
-        let (hi, lo) = self.scales();
-        a * d - b * c > 0.0 && lo >= SCALES.0 && hi <= SCALES.1 && hi <= MAX_STRETCH * lo
-    }
-
-    fn from_similarity(t: &Similarity) -> Affine {
-        Affine {
-            m: [[t.a, -t.b, t.tx], [t.b, t.a, t.ty]],
-        }
-    }
-
-    /// Least-squares fit to point pairs (normal equations, Cramer's rule).
-    fn fit(pairs: &[PointPair]) -> Option<Affine> {
-        if pairs.len() < 3 {
-            return None;
-        }
-        let mut n = [[0f64; 3]; 3];
-        let (mut bu, mut bv) = ([0f64; 3], [0f64; 3]);
-        for ((x, y), (u, v)) in pairs {
-            let row = [f64::from(*x), f64::from(*y), 1.0];
-            for i in 0..3 {
-                for j in 0..3 {
-                    n[i][j] += row[i] * row[j];
-                }
-                bu[i] += row[i] * f64::from(*u);
-                bv[i] += row[i] * f64::from(*v);
-            }
-        }
-        let det3 = |m: &[[f64; 3]; 3]| {
-            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
-                - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-                + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
-        };
-        let d = det3(&n);
-        if d.abs() < 1e-9 {
-            return None;
-        }
-        let solve = |b: &[f64; 3]| {
-            let mut out = [0f32; 3];
-            for (k, o) in out.iter_mut().enumerate() {
-                let mut m = n;
-                for i in 0..3 {
-                    m[i][k] = b[i];
-                }
-                *o = (det3(&m) / d) as f32;
-            }
-            out
-        };
-        Some(Affine {
-            m: [solve(&bu), solve(&bv)],
-        })
-    }
+    /// Of the `second` and `layered` pairs, the degenerate matches that
+    /// show no other viewpoint: off the transform by a shift the reference
+    /// repeats itself under (a tiled, striped or grained picture matching
+    /// itself). Counted only when the pairs would otherwise show one
+    /// ([`OTHER_SHOT_INLIERS`]), else 0.
+    pub second_degenerate: usize,
+    pub layered_degenerate: usize,
+    /// Keypoints of the picture that has fewer (query or reference).
+    pub keypoints: usize,
 }
 
 /// Pairs query descriptors with reference ones: (query index, reference
@@ -288,7 +170,17 @@ pub fn verify(q: &Features, r: &Features) -> Option<Verification> {
     let all: Vec<usize> = (0..pts.len()).collect();
     let (transform, best) = consensus(&pts, &all, 0x5eed)?;
     let rest: Vec<usize> = all.into_iter().filter(|k| !best.contains(k)).collect();
-    let second = consensus(&pts, &rest, 0x5eed + 1).map_or(0, |(_, s)| s.len());
+    let second = consensus(&pts, &rest, 0x5eed + 1).map_or_else(Vec::new, |(_, s)| s);
+    let layer = layers::layered(&pts, &best, &transform);
+    // The reference's repeats cost a pass over its keypoint pairs: only
+    // when the pairs would otherwise show another viewpoint.
+    let (mut second_degenerate, mut layered_degenerate) = (0, 0);
+    if second.len().max(layer.len()) >= OTHER_SHOT_INLIERS {
+        let repeats = layers::repeats(r);
+        let degenerate = |set: &[usize]| layers::degenerate(&repeats, &pts, &transform, set);
+        second_degenerate = degenerate(&second);
+        layered_degenerate = degenerate(&layer);
+    }
     let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
     for &k in &best {
         let (x, y) = pts[k].1;
@@ -311,49 +203,16 @@ pub fn verify(q: &Features, r: &Features) -> Option<Verification> {
     Some(Verification {
         pairs: pairs.len(),
         inliers: best.len(),
-        second,
+        second: second.len(),
         transform,
         spread: ((x1 - x0).max(0.0) * (y1 - y0).max(0.0) / area).min(1.0),
         mean_distance,
         residual: misfit.get(misfit.len() / 2).copied().unwrap_or(0.0),
-        layered: layered(&pts, &best, &transform),
+        layered: layer.len(),
+        second_degenerate,
+        layered_degenerate,
+        keypoints: q.len().min(r.len()),
     })
-}
-
-/// Query pixels within which pairs count as neighbours.
-const LAYER_RADIUS: f32 = 48.0;
-/// Neighbours that must share a pair's displacement.
-const LAYER_NEIGHBOURS: usize = 2;
-
-/// Pairs outside the transform (not in `inliers`) whose misfit at least
-/// [`LAYER_NEIGHBOURS`] nearby such pairs share within [`TOLERANCE`]: true
-/// matches on another layer of depth. Mismatches scatter; they seldom
-/// agree with their neighbours.
-fn layered(pts: &[PointPair], inliers: &[usize], t: &Affine) -> usize {
-    let rest: Vec<((f32, f32), (f32, f32))> = (0..pts.len())
-        .filter(|k| !inliers.contains(k))
-        .map(|k| {
-            let (p, q) = pts[k];
-            let (x, y) = t.apply(p);
-            (p, (q.0 - x, q.1 - y))
-        })
-        .collect();
-    let r2 = LAYER_RADIUS * LAYER_RADIUS;
-    let tol2 = TOLERANCE * TOLERANCE;
-    rest.iter()
-        .enumerate()
-        .filter(|&(i, &(p, d))| {
-            rest.iter()
-                .enumerate()
-                .filter(|&(j, &(o, e))| {
-                    j != i
-                        && (o.0 - p.0).powi(2) + (o.1 - p.1).powi(2) <= r2
-                        && (e.0 - d.0).powi(2) + (e.1 - d.1).powi(2) <= tol2
-                })
-                .count()
-                >= LAYER_NEIGHBOURS
-        })
-        .count()
 }
 
 /// Inliers a copy needs: unrelated photos reached 15 on the photo set (in 3
@@ -365,96 +224,6 @@ pub const MIN_INLIERS: usize = 20;
 /// Share of the reference the inliers of a copy must span: pairs on one
 /// small patch (a shared logo, a line of text) prove nothing of the rest.
 pub const MIN_SPREAD: f32 = 0.03;
-/// A second transform this strong (in inliers, and against the first), or
-/// as many pairs outside the first that agree with their neighbours on
-/// another displacement, shows another viewpoint: near and far parts of the
-/// scene moved differently. Over the 2,464 `eval` copies of the photo set
-/// (`examples/residuals.rs`), copies reached at most 10 pairs in a second
-/// transform and 9 in a layer (0.27 of the inliers of a σ 3 blur); the
-/// stereo pair mostly 0.3 to 1.
-pub const OTHER_SHOT_INLIERS: usize = 12;
-pub const OTHER_SHOT_SHARE: f32 = 0.25;
-
-/// What the features say of a candidate.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Verdict {
-    /// One transform maps the query onto the reference: the same picture.
-    Copy { check: Verification, mirrored: bool },
-    /// The same scene from another viewpoint: a look-alike, not a copy.
-    OtherShot { check: Verification, mirrored: bool },
-    /// Too few features agree to say either way.
-    Unknown,
-}
-
-impl Verdict {
-    pub fn is_copy(&self) -> bool {
-        matches!(self, Verdict::Copy { .. })
-    }
-
-    pub fn is_other_shot(&self) -> bool {
-        matches!(self, Verdict::OtherShot { .. })
-    }
-
-    /// A copy taken for another shot of its scene, on other evidence than
-    /// the features (EXIF, the corpus); any other verdict as it is.
-    pub fn as_other_shot(self) -> Verdict {
-        match self {
-            Verdict::Copy { check, mirrored } => Verdict::OtherShot { check, mirrored },
-            v => v,
-        }
-    }
-}
-
-/// A query's features as shown and mirrored, made once per query and
-/// judged against each candidate.
-#[derive(Debug, Clone)]
-pub struct Probe {
-    shown: Features,
-    mirrored: Features,
-}
-
-impl Probe {
-    pub fn new(q: &Features) -> Probe {
-        Probe {
-            shown: q.clone(),
-            mirrored: q.mirrored(),
-        }
-    }
-
-    /// Verifies a candidate against the query as shown and mirrored.
-    pub fn judge(&self, r: &Features) -> Verdict {
-        let Some((check, mirrored)) = self.verification(r) else {
-            return Verdict::Unknown;
-        };
-        judged(check, mirrored)
-    }
-
-    /// The better fit (more inliers) of the query as shown and mirrored,
-    /// and whether it was the mirrored one.
-    pub fn verification(&self, r: &Features) -> Option<(Verification, bool)> {
-        let shown = verify(&self.shown, r).map(|v| (v, false));
-        let mirrored = verify(&self.mirrored, r).map(|v| (v, true));
-        [shown, mirrored]
-            .into_iter()
-            .flatten()
-            .max_by_key(|(v, _)| v.inliers)
-    }
-}
-
-fn judged(check: Verification, mirrored: bool) -> Verdict {
-    if check.inliers < MIN_INLIERS || check.spread < MIN_SPREAD {
-        return Verdict::Unknown;
-    }
-    let strong =
-        |n: usize| n >= OTHER_SHOT_INLIERS && n as f32 >= OTHER_SHOT_SHARE * check.inliers as f32;
-    let other = strong(check.second) || strong(check.layered);
-    if other {
-        Verdict::OtherShot { check, mirrored }
-    } else {
-        Verdict::Copy { check, mirrored }
-    }
-}
-
 /// The tail of the inlier counts of unrelated pictures, measured by
 /// `examples/inliers.rs` on the photo set: 133,020 verifications (every
 /// picture and its 44 `eval` transforms, as shown and mirrored, against
@@ -501,35 +270,6 @@ pub fn candidates(distances: &[Option<u32>], skip: &[usize]) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn pairs_moved_together_off_the_transform_count_as_a_layer_and_scattered_ones_do_not() {
-        let identity = Affine {
-            m: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
-        };
-        let mut rng = fastrand::Rng::with_seed(7);
-        let mut pts: Vec<PointPair> = Vec::new();
-        // 40 pairs on the transform.
-        for _ in 0..40 {
-            let p = (rng.f32() * 600.0, rng.f32() * 400.0);
-            pts.push((p, p));
-        }
-        let inliers: Vec<usize> = (0..40).collect();
-        // 20 mismatches: partners anywhere.
-        for _ in 0..20 {
-            let p = (rng.f32() * 600.0, rng.f32() * 400.0);
-            pts.push((p, (rng.f32() * 600.0, rng.f32() * 400.0)));
-        }
-        assert!(layered(&pts, &inliers, &identity) <= 2);
-        // 15 pairs in one corner, all moved 20 pixels right: a nearer part
-        // of the scene seen from a little to the side.
-        for _ in 0..15 {
-            let p = (rng.f32() * 80.0, rng.f32() * 80.0);
-            pts.push((p, (p.0 + 20.0 + rng.f32(), p.1 + rng.f32())));
-        }
-        let n = layered(&pts, &inliers, &identity);
-        assert!((15..=17).contains(&n), "{n} pairs in a layer");
-    }
 
     #[test]
     fn inlier_chance_falls_with_inliers_and_stays_above_what_was_measured() {

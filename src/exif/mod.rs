@@ -1,12 +1,16 @@
 //! EXIF metadata of a file, read with kamadak-exif: the fields provenance
 //! work needs (capture date with offset, camera, software, author, copyright,
-//! description, GPS, orientation, size). Malformed EXIF yields warnings and
+//! description, GPS, orientation, size), wherever the container keeps it
+//! (JPEG APP1, TIFF, WebP's EXIF chunk, PNG's `eXIf` chunk anywhere, and PNG
+//! raw-profile text chunks: [`png`]). Malformed EXIF yields warnings and
 //! whatever fields could be read, never an error.
 
 use std::io::Cursor;
 
 use exif::{In, Tag, Value};
 use serde::{Deserialize, Serialize};
+
+mod png;
 
 /// The EXIF fields provcheck extracts. Every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -129,9 +133,22 @@ pub fn read_exif(bytes: &[u8]) -> ExifSummary {
     let mut summary = ExifSummary::default();
     let mut reader = exif::Reader::new();
     reader.continue_on_error(true);
-    let exif = match reader.read_from_container(&mut Cursor::new(bytes)) {
+    let found = match reader.read_from_container(&mut Cursor::new(bytes)) {
+        Err(exif::Error::NotFound(_)) => match png::raw_profile_exif(bytes) {
+            Ok(Some(profile)) => {
+                summary.warnings.extend(profile.warning);
+                reader.read_raw(profile.tiff)
+            }
+            Ok(None) => return summary,
+            Err(why) => {
+                summary.warnings.push(format!("unreadable EXIF: {why}"));
+                return summary;
+            }
+        },
+        other => other,
+    };
+    let exif = match found {
         Ok(exif) => exif,
-        Err(exif::Error::NotFound(_)) => return summary,
         Err(e) => match e.distill_partial_result(|errors| {
             for err in errors.iter().take(10) {
                 summary.warnings.push(format!("malformed EXIF: {err}"));
@@ -148,12 +165,24 @@ pub fn read_exif(bytes: &[u8]) -> ExifSummary {
         exif.get_field(tag, In::PRIMARY)
             .and_then(|f| ascii(&f.value))
     };
-    summary.datetime_original = text(Tag::DateTimeOriginal).and_then(|s| normalise_datetime(&s));
+    let mut date = |tag: Tag| match text(tag).map(|s| normalise_datetime(&s)) {
+        Some(Ok(iso)) => iso,
+        Some(Err(why)) => {
+            summary
+                .warnings
+                .push(format!("EXIF {tag}: {why}; left out"));
+            None
+        }
+        None => None,
+    };
+    let original = date(Tag::DateTimeOriginal);
+    let modified = date(Tag::DateTime);
+    summary.datetime_original = original;
     summary.subsec_original = text(Tag::SubSecTimeOriginal)
         .map(|s| s.trim().chars().take(9).collect::<String>())
         .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
     summary.offset_time = text(Tag::OffsetTimeOriginal).filter(|s| is_offset(s));
-    summary.datetime_modified = text(Tag::DateTime).and_then(|s| normalise_datetime(&s));
+    summary.datetime_modified = modified;
     summary.make = text(Tag::Make);
     summary.model = text(Tag::Model);
     summary.software = text(Tag::Software);
@@ -224,16 +253,45 @@ fn dms(value: &Value) -> Option<f64> {
     }
 }
 
-/// `YYYY:MM:DD HH:MM:SS` → `YYYY-MM-DDTHH:MM:SS`, rejecting blank or zero dates.
-fn normalise_datetime(s: &str) -> Option<String> {
-    let dt = exif::DateTime::from_ascii(s.as_bytes()).ok()?;
-    if dt.year == 0 || dt.month == 0 || dt.day == 0 || dt.month > 12 || dt.day > 31 {
-        return None;
+/// An EXIF date-time field (`YYYY:MM:DD HH:MM:SS`, EXIF 2.32 section 4.6.5:
+/// 24-hour clock, unknown parts blank) as ISO 8601 `YYYY-MM-DDTHH:MM:SS`.
+/// `Ok(None)` for the specification's "unknown" placeholders (all blanks or
+/// all zeros). `24:00:00` is read as midnight at the end of that day and a
+/// leap second `:60` as the start of the next minute, as ISO 8601 defines
+/// them. `Err` (the reason, for a warning) for any other field out of range:
+/// a month 13, 30 February, hour 25, minute 60, second 61, a malformed value.
+fn normalise_datetime(s: &str) -> Result<Option<String>, String> {
+    let dt = match exif::DateTime::from_ascii(s.as_bytes()) {
+        Ok(dt) => dt,
+        Err(exif::Error::BlankValue(_)) => return Ok(None),
+        Err(_) => return Err(format!("{s:?} is not a date and time")),
+    };
+    let fields = [dt.month, dt.day, dt.hour, dt.minute, dt.second];
+    if dt.year == 0 && fields.iter().all(|&f| f == 0) {
+        return Ok(None);
     }
-    Some(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-        dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second
-    ))
+    let date = chrono::NaiveDate::from_ymd_opt(i32::from(dt.year), dt.month.into(), dt.day.into())
+        .filter(|_| dt.year > 0)
+        .ok_or_else(|| format!("{s:?} has no such calendar date"))?;
+    let (hour, minute, second) = (
+        u32::from(dt.hour),
+        u32::from(dt.minute),
+        u32::from(dt.second),
+    );
+    let carry = match (hour, minute, second) {
+        (24, 0, 0) => chrono::Duration::hours(24),
+        (0..=23, 0..=59, 60) => chrono::Duration::seconds(60),
+        _ => chrono::Duration::zero(),
+    };
+    let at = if carry.is_zero() {
+        date.and_hms_opt(hour, minute, second)
+            .ok_or_else(|| format!("{s:?} has no such time of day"))?
+    } else {
+        date.and_hms_opt(hour % 24, minute, 0)
+            .ok_or_else(|| format!("{s:?} has no such time of day"))?
+            + carry
+    };
+    Ok(Some(at.format("%Y-%m-%dT%H:%M:%S").to_string()))
 }
 
 fn is_offset(s: &str) -> bool {
@@ -246,13 +304,73 @@ mod tests {
     use super::*;
 
     #[test]
-    fn datetime_is_normalised_and_zero_dates_dropped() {
+    fn datetime_is_normalised_and_placeholders_dropped() {
+        let iso = |s: &str| normalise_datetime(s).unwrap();
         assert_eq!(
-            normalise_datetime("2008:10:22 16:28:39").as_deref(),
+            iso("2008:10:22 16:28:39").as_deref(),
             Some("2008-10-22T16:28:39")
         );
-        assert_eq!(normalise_datetime("0000:00:00 00:00:00"), None);
-        assert_eq!(normalise_datetime("    :  :     :  :  "), None);
+        assert_eq!(iso("0000:00:00 00:00:00"), None);
+        assert_eq!(iso("    :  :     :  :  "), None);
+        assert_eq!(iso("                   "), None);
+    }
+
+    /// Every field at the edge of its range and one past it.
+    #[test]
+    fn every_field_is_checked_at_and_beyond_its_range() {
+        let iso = |s: &str| normalise_datetime(s);
+        let ok = |s: &str, want: &str| assert_eq!(iso(s), Ok(Some(want.to_string())), "{s}");
+        let bad = |s: &str| assert!(iso(s).is_err(), "{s} must be refused");
+        ok("2020:12:31 23:59:59", "2020-12-31T23:59:59");
+        bad("2020:13:01 00:00:00");
+        bad("2020:00:10 00:00:00");
+        bad("2020:01:00 00:00:00");
+        ok("2020:01:31 00:00:00", "2020-01-31T00:00:00");
+        bad("2020:01:32 00:00:00");
+        bad("2020:04:31 00:00:00");
+        ok("2020:02:29 00:00:00", "2020-02-29T00:00:00");
+        bad("2019:02:29 00:00:00");
+        bad("1900:02:29 00:00:00");
+        ok("2000:02:29 00:00:00", "2000-02-29T00:00:00");
+        bad("0000:01:01 00:00:00");
+        ok("2020:12:31 24:00:00", "2021-01-01T00:00:00");
+        bad("2020:12:31 24:00:01");
+        bad("2020:12:31 25:00:00");
+        bad("2020:12:31 23:60:00");
+        ok("2016:12:31 23:59:60", "2017-01-01T00:00:00");
+        bad("2020:12:31 23:59:61");
+        bad("2020-12-31 23:59:59");
+        bad("2020:12:31");
+        bad("20ab:12:31 00:00:00");
+    }
+
+    #[test]
+    fn an_out_of_range_date_is_left_out_with_a_warning() {
+        let mut jpeg = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/reference_images/gps_dscn0025.jpg"
+        ))
+        .unwrap();
+        let good = read_exif(&jpeg);
+        assert_eq!(
+            good.datetime_original.as_deref(),
+            Some("2008-10-22T16:43:21")
+        );
+        let at = jpeg
+            .windows(19)
+            .position(|w| w == b"2008:10:22 16:43:21")
+            .unwrap();
+        jpeg[at..at + 19].copy_from_slice(b"2008:02:30 16:43:21");
+        let moved = read_exif(&jpeg);
+        assert_eq!(moved.datetime_original, None);
+        assert!(
+            moved
+                .warnings
+                .iter()
+                .any(|w| w.contains("no such calendar date")),
+            "{:?}",
+            moved.warnings
+        );
     }
 
     fn shot(make: &str, model: &str, at: &str, subsec: Option<&str>) -> ExifSummary {

@@ -1,0 +1,162 @@
+//! Smooth, low-texture graphic art (a wood-grain wallpaper): its copies
+//! give repeated patterns and few distinctive keypoints, and verification
+//! must not take away what the hash stage found. In the default suite on a
+//! bundled wallpaper; in the extended suite, `eval` on the graphic-art
+//! field case.
+
+use std::path::Path;
+
+use image::imageops;
+use provcheck::eval::Transform;
+use serde_json::Value;
+
+use super::util::{fixture, provcheck, references, shared_data, Workspace};
+
+/// The copies a reused wallpaper goes through (the `eval` transforms),
+/// written into `dir`; their file names.
+fn copies(src: &Path, dir: &Path) -> Vec<String> {
+    let img = image::open(src).expect("fixture decodes");
+    let made = [
+        Transform::Jpeg(50),
+        Transform::Jpeg(30),
+        Transform::Resize(0.5),
+        Transform::Resize(1.5),
+        Transform::Mirror,
+        Transform::Rotate(90),
+        Transform::Rotate(180),
+        Transform::Banner(0.1),
+        Transform::Banner(0.25),
+    ];
+    made.iter()
+        .map(|t| {
+            let file = format!("{}.jpg", t.name());
+            std::fs::write(dir.join(&file), t.apply(&img, 5)).unwrap();
+            file
+        })
+        .collect()
+}
+
+#[test]
+fn copies_of_a_smooth_graphic_are_copies_in_query_and_check() {
+    let ws = Workspace::new();
+    ws.build_from(&[
+        fixture("graphic_wood.jpg"),
+        references().join("wood.jpg"),
+        references().join("dune.jpg"),
+        references().join("storm.jpg"),
+    ]);
+    let files = copies(&fixture("graphic_wood.jpg"), ws.path());
+    for file in &files {
+        let top = ws.top_match(file);
+        assert!(
+            top["path"].as_str().unwrap().ends_with("graphic_wood.jpg"),
+            "{file}: {top}"
+        );
+        assert_eq!(top["class"], "near-duplicate", "{file}: {top}");
+        let verdict = top["verification"]["verdict"].as_str().unwrap_or("none");
+        assert!(
+            matches!(verdict, "copy" | "not-enough-evidence" | "none"),
+            "{file}: verification took the copy away: {top}"
+        );
+    }
+    let mut statement = "title = \"t\"\nsource = \"s\"\n".to_string();
+    for file in &files {
+        statement.push_str(&format!("\n[[images]]\npath = \"{file}\"\n"));
+    }
+    std::fs::write(ws.path().join("statement.toml"), statement).unwrap();
+    let items = ws.run_json(&["check", "statement.toml"], 1);
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), files.len());
+    for item in items {
+        let original = item["original"]["path"].as_str().unwrap_or("none");
+        assert!(original.ends_with("graphic_wood.jpg"), "{item}");
+    }
+}
+
+/// `eval` on the graphic-art field case (at 1024 pixels): verification
+/// demotes no copy the hash stage found, never scores below the hash stage,
+/// and the families the hash stage holds keep their floors.
+#[test]
+fn eval_on_graphic_art_demotes_no_copy_and_keeps_the_floors() {
+    let Some(data) = shared_data("eval_on_graphic_art_demotes_no_copy_and_keeps_the_floors") else {
+        return;
+    };
+    // The four 4096-pixel wallpapers at 1024 pixels, so the run fits the
+    // suite: they show the same demotions at that size (README).
+    let dir = tempfile::tempdir().unwrap();
+    let originals = dir.path().join("graphic-art");
+    std::fs::create_dir(&originals).unwrap();
+    for entry in std::fs::read_dir(data.join("field-cases/graphic-art")).unwrap() {
+        let path = entry.unwrap().path();
+        let img = image::open(&path).expect("wallpaper decodes");
+        let small = img.resize(1024, 1024, imageops::FilterType::Lanczos3);
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        small.save(originals.join(format!("{name}.png"))).unwrap();
+    }
+    let out = provcheck(dir.path(), &dir.path().join("unused.db"))
+        .args(["--format", "json", "eval", "--seed", "5", "--originals"])
+        .arg(&originals)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let e = &v[0];
+    let demoted: u64 = e["demoted_copies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["copies"].as_u64().unwrap())
+        .sum();
+    assert_eq!(demoted, 0, "copies demoted: {}", e["same_scene"]);
+    let own: Vec<&Value> = e["same_scene"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["own_original"] == true)
+        .collect();
+    assert!(
+        own.iter().all(|s| s["distance"].as_u64().unwrap() > 64),
+        "{own:?}"
+    );
+    let methods = e["methods"].as_array().unwrap();
+    let by = |name: &str| {
+        let m = methods.iter().find(|m| m["method"] == name).unwrap();
+        m["recall_at_1"].as_array().unwrap().clone()
+    };
+    let (hash_stage, ours) = (by("provcheck-hash"), by("provcheck"));
+    for (h, o) in hash_stage.iter().zip(&ours) {
+        let name = &o["transform"];
+        let (h, o) = (h["recall"].as_f64().unwrap(), o["recall"].as_f64().unwrap());
+        assert!(o >= h, "{name}: verified {o} below the hash stage {h}");
+    }
+    // The floors of the photo set's families that hold here too (see the
+    // README's side-by-side table for crops and tilts, which do not).
+    let floor_families = [
+        "re-encode",
+        "resize",
+        "mirror",
+        "rotate",
+        "blur-noise",
+        "screenshot",
+    ];
+    for row in &ours {
+        let family = row["family"].as_str().unwrap();
+        if floor_families.contains(&family) {
+            let r = row["recall"].as_f64().unwrap();
+            assert!(r >= 0.99, "{}: {r}", row["transform"]);
+        }
+    }
+    for overlay in ["banner-10", "banner-25", "watermark"] {
+        let row = ours.iter().find(|r| r["transform"] == overlay).unwrap();
+        assert!(row["recall"].as_f64().unwrap() >= 0.95, "{row}");
+    }
+    assert_eq!(
+        methods.iter().find(|m| m["method"] == "provcheck").unwrap()["false_match_rate"],
+        0.0
+    );
+}
