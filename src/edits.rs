@@ -152,10 +152,14 @@ fn hash_edits(m: &Match, width: u32, height: u32) -> Vec<Finding> {
 /// Edits read off the verified transform and footprint.
 pub fn geometric_edits(v: &VerificationSummary, f: &Footprint) -> Vec<Finding> {
     let mut out = Vec::new();
+    // Without a fitted transform (not enough evidence) there is no geometry.
+    let Some(rotation) = v.rotation else {
+        return out;
+    };
     // The transform takes the copy (mirrored first, if so) onto the
     // original; the copy is the original turned the other way. Image
     // coordinates run downwards, so a positive turn is clockwise.
-    let mut turn = -v.rotation;
+    let mut turn = -rotation;
     if turn <= -180.0 {
         turn += 360.0;
     }
