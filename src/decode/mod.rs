@@ -11,6 +11,7 @@ use image::{DynamicImage, ImageDecoder, ImageError, ImageFormat, ImageReader};
 use crate::error::FileError;
 
 pub mod alpha;
+pub mod jpeg;
 pub mod working;
 pub use working::{decode_working, Grey, Working};
 
@@ -120,6 +121,11 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
             format: name.to_string(),
             reason: "truncated: no end-of-image marker".to_string(),
         });
+    }
+    if format == ImageFormat::Jpeg {
+        if let Some(process) = jpeg::unsupported_process(bytes) {
+            return Err(FileError::Unsupported(process));
+        }
     }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut lim = image::Limits::default();

@@ -263,3 +263,22 @@ fn exif_agrees_with_exiftool() {
         }
     }
 }
+
+/// A JPEG whose coding process the decoder does not implement (here
+/// arithmetic coding, made by libjpeg-turbo's `cjpeg -arithmetic`) is
+/// reported as unsupported, by name, not as a corrupt file.
+#[test]
+fn an_arithmetic_coded_jpeg_is_unsupported_by_name() {
+    let ws = Workspace::new();
+    let out = ws
+        .cmd()
+        .arg("hash")
+        .arg(fixture("jpeg/arithmetic.jpg"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("unsupported") && stderr.contains("arithmetic-coded sequential (SOF9)"),
+        "{stderr}"
+    );
+}
