@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use super::util::{provcheck, references};
+use super::util::{eval_json, references};
 
 const ORIGINALS: [&str; 5] = [
     "chelsea.jpg",
@@ -48,25 +48,10 @@ fn eval_measures_every_family_and_keeps_the_recall_floors() {
             std::fs::copy(references().join(n), folder.join(n)).unwrap();
         }
     }
-    let out = provcheck(dir.path(), &dir.path().join("unused.db"))
-        .args([
-            "--format",
-            "json",
-            "eval",
-            "--originals",
-            "originals",
-            "--distractors",
-            "distractors",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = eval_json(
+        dir.path(),
+        &["--originals", "originals", "--distractors", "distractors"],
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let e = &v[0];
     assert_eq!(e["originals"], 5);
     assert_eq!(e["distractors"], 3);

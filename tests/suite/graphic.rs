@@ -10,7 +10,7 @@ use image::imageops;
 use provcheck::eval::Transform;
 use serde_json::Value;
 
-use super::util::{fixture, provcheck, references, shared_data, Workspace};
+use super::util::{eval_json, fixture, references, shared_data, Workspace};
 
 /// The copies a reused wallpaper goes through (the `eval` transforms),
 /// written into `dir`; their file names.
@@ -93,18 +93,15 @@ fn eval_on_graphic_art_demotes_no_copy_and_keeps_the_floors() {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         small.save(originals.join(format!("{name}.png"))).unwrap();
     }
-    let out = provcheck(dir.path(), &dir.path().join("unused.db"))
-        .args(["--format", "json", "eval", "--seed", "5", "--originals"])
-        .arg(&originals)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let v = eval_json(
+        dir.path(),
+        &[
+            std::ffi::OsStr::new("--seed"),
+            "5".as_ref(),
+            "--originals".as_ref(),
+            originals.as_os_str(),
+        ],
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let e = &v[0];
     let demoted: u64 = e["demoted_copies"]
         .as_array()

@@ -42,6 +42,23 @@ pub fn provcheck(dir: &Path, db: &Path) -> Command {
     cmd
 }
 
+/// `provcheck --format json eval ARGS` run in `dir` (eval builds its corpus
+/// in memory): expects exit 0 and returns the parsed output.
+pub fn eval_json<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> serde_json::Value {
+    let out = provcheck(dir, &dir.join("unused.db"))
+        .args(["--format", "json", "eval"])
+        .args(args)
+        .output()
+        .expect("provcheck runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    json(&out.stdout)
+}
+
 /// A temporary folder with a database path inside it.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
