@@ -12,7 +12,7 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
-pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
+pub use build::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport, FileFailure};
 pub use store::ImportReport;
 pub use store::{FileEntry, Reference, SearchHashes, Stats};
 
