@@ -278,7 +278,7 @@ impl<'a> Ctx<'a> {
         dir: &Path,
         context: Option<&Path>,
         prune: bool,
-    ) -> Result<BuildReport> {
+    ) -> Result<(BuildReport, Vec<String>)> {
         let bar = Bar::new(self.cli.quiet, "indexing");
         let opts = BuildOptions {
             limits: self.limits,
@@ -287,18 +287,27 @@ impl<'a> Ctx<'a> {
         };
         let mut report = add_paths(corpus, &[dir.to_path_buf()], &opts, &|p| bar.event(p))?;
         bar.finish();
+        // Printed after the files' own errors: a record whose file was
+        // refused says so, rather than only that it names no file.
+        let mut unmatched = Vec::new();
         if let Some(file) = context {
             let records = read_context_file(file)?;
             let imported = corpus.import_contexts(&records, dir)?;
             report.contexts_attached += imported.attached;
             for u in &imported.unmatched {
-                eprintln!(
-                    "provcheck: {}: context record for {u:?} names no file of the corpus",
+                let key = corpus_key(&dir.join(u));
+                let refused = report.failures.iter().find(|f| corpus_key(&f.path) == key);
+                let why = match refused {
+                    Some(f) => format!("its file was not added ({})", f.error),
+                    None => "names no file of the corpus".into(),
+                };
+                unmatched.push(format!(
+                    "provcheck: {}: context record for {u:?}: {why}",
                     file.display()
-                );
+                ));
             }
         }
-        Ok(report)
+        Ok((report, unmatched))
     }
 
     /// `--corpus DIR`: index DIR (and its context file) before searching.
@@ -310,7 +319,7 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|n| dir.join(n))
             .find(|p| p.is_file());
-        let report = self.build(corpus, dir, context.as_deref(), true)?;
+        let (report, unmatched) = self.build(corpus, dir, context.as_deref(), true)?;
         if !self.cli.quiet {
             let mut err = std::io::stderr();
             BuildSummary {
@@ -319,7 +328,11 @@ impl<'a> Ctx<'a> {
             }
             .table(&mut err)?;
         }
-        Ok(self.report_build_errors(&report))
+        let failed = self.report_build_errors(&report);
+        for line in &unmatched {
+            eprintln!("{line}");
+        }
+        Ok(failed)
     }
 
     fn corpus(&self, cmd: &CorpusCommand) -> Result<i32> {
@@ -330,8 +343,13 @@ impl<'a> Ctx<'a> {
                 context,
                 prune,
             } => {
-                let report = self.build(&mut corpus, dir, context.as_deref(), *prune)?;
-                self.finish_build(&report)
+                let (report, unmatched) =
+                    self.build(&mut corpus, dir, context.as_deref(), *prune)?;
+                let code = self.finish_build(&report)?;
+                for line in &unmatched {
+                    eprintln!("{line}");
+                }
+                Ok(code)
             }
             CorpusCommand::Add { paths, context } => {
                 let bar = Bar::new(self.cli.quiet, "indexing");

@@ -249,3 +249,33 @@ fn tables_written_to_a_pipe_keep_long_paths_whole() {
     assert!(text.contains(&full.display().to_string()), "{text}");
     assert!(!text.contains('…'), "{text}");
 }
+
+/// A picture refused for its format is reported for that reason first; its
+/// context record then says its file was not added.
+#[test]
+fn a_refused_file_is_named_before_its_context_record() {
+    let ws = Workspace::new();
+    let refs = ws.path().join("refs");
+    std::fs::create_dir(&refs).unwrap();
+    std::fs::copy(references().join("coffee.jpg"), refs.join("good.jpg")).unwrap();
+    std::fs::write(
+        refs.join("phone.heic"),
+        b"\0\0\0\x18ftypheic\0\0\0\0mif1heic",
+    )
+    .unwrap();
+    std::fs::write(
+        refs.join("context.csv"),
+        "path,publisher,published\ngood.jpg,Example Daily,2019\nphone.heic,Example Daily,2020\n",
+    )
+    .unwrap();
+    let out = ws
+        .cmd()
+        .args(["corpus", "build", "refs", "--context", "refs/context.csv"])
+        .assert()
+        .code(2);
+    let err = stderr(&out);
+    let format = err.find("phone.heic: unsupported format").expect(&err);
+    let record = err.find("context record for \"phone.heic\"").expect(&err);
+    assert!(format < record, "{err}");
+    assert!(err[record..].contains("its file was not added"), "{err}");
+}
