@@ -13,7 +13,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use build::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport, FileFailure};
-pub use store::ImportReport;
+pub use store::{external_key, ImportReport};
 pub use store::{FileEntry, Reference, SearchHashes, Stats};
 
 /// Embedded migrations, applied in order; the schema version is their count.
