@@ -269,7 +269,8 @@ pub fn external_key(rec: &ContextRecord, pdq: &Pdq) -> String {
     let name = rec
         .path
         .as_deref()
-        .filter(|p| !(p.starts_with("external:") && !p.contains('/')))
+        // A bare `external:<id>` (exported without a name) has none.
+        .filter(|p| !p.starts_with("external:") || p.contains('/'))
         .and_then(|p| Path::new(p).file_name())
         .map(|n| n.to_string_lossy());
     match name {
