@@ -62,7 +62,7 @@ pub enum Error {
     },
     #[error("statement {path}: {reason}")]
     Statement { path: PathBuf, reason: String },
-    /// Every invalid field of a statement, in the order of the fields.
+    /// Every invalid field of a statement, in line order (TOML) or by name.
     #[error("statement {path}: {}", field_list(problems))]
     StatementFields {
         path: PathBuf,

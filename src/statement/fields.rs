@@ -50,7 +50,7 @@ const KNOWN: &[&str] = &[
     "images",
 ];
 
-/// Every problem of the statement `tree`, in field order; `line` gives the
+/// Every problem of the statement `tree`, by field name; `line` gives the
 /// line of a field where the format has lines.
 pub(super) fn check(
     tree: &Value,

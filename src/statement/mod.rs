@@ -100,10 +100,13 @@ impl Statement {
             StatementFormat::Json => serde_json::from_str(text).map_err(|e| bad(e.to_string()))?,
             StatementFormat::Toml => toml::from_str(text).map_err(|e| bad(e.to_string()))?,
         };
-        let problems = fields::check(&tree, |at| match format {
+        let mut problems = fields::check(&tree, |at| match format {
             StatementFormat::Toml => fields::toml_line(text, at),
             StatementFormat::Json => None,
         });
+        // In the order of the text where lines are known (a stable sort:
+        // by field name otherwise).
+        problems.sort_by_key(|p| p.line.unwrap_or(usize::MAX));
         if !problems.is_empty() {
             return Err(Error::StatementFields {
                 path: origin.to_path_buf(),
@@ -184,6 +187,8 @@ mod tests {
             .into_iter()
             .map(|p| (p.field, p.line))
             .collect();
+        let lines: Vec<Option<usize>> = found.iter().map(|f| f.1).collect();
+        assert!(lines.is_sorted(), "not in line order: {found:?}");
         let expected = [
             ("claimed_date", 3),
             ("claimed_latitude", 4),
