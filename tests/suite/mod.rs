@@ -18,4 +18,5 @@ mod query;
 mod readme;
 mod schemas;
 mod snapshots;
+mod usage;
 mod util;
