@@ -6,6 +6,7 @@ mod errors;
 mod eval;
 mod extended;
 mod field_cases;
+mod formats;
 mod fuzz_regressions;
 mod graphic;
 mod hash;
