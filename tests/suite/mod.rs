@@ -10,6 +10,7 @@ mod formats;
 mod fuzz_regressions;
 mod graphic;
 mod hash;
+mod hash_list;
 mod hostile;
 mod html;
 mod not_assessed;
