@@ -145,7 +145,7 @@ fn palette(data: &[u8], w: u32, h: u32, bits: u8, map: &[u16]) -> Result<RgbImag
         return Err(corrupt("fewer pixels than the image size"));
     }
     let per_byte = 8 / usize::from(bits);
-    let mask = (1u16 << bits) as u8 - 1;
+    let mask = ((1u16 << bits) - 1) as u8;
     Ok(RgbImage::from_fn(w, h, |x, y| {
         let (x, y) = (x as usize, y as usize);
         let byte = data[y * stride + x / per_byte];
