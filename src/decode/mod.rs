@@ -12,6 +12,7 @@ use crate::error::FileError;
 
 pub mod alpha;
 pub mod jpeg;
+pub mod tiff;
 pub mod working;
 pub use working::{decode_working, Grey, Working};
 
@@ -94,6 +95,11 @@ pub fn sniff(bytes: &[u8]) -> Result<ImageFormat, FileError> {
             "HEIF/HEIC/AVIF container (brand {brand:?}); convert it to JPEG or PNG first"
         )));
     }
+    // BigTIFF (64-bit offsets, "II+" / "MM+"), which `guess_format` does
+    // not know; the TIFF decoder reads it.
+    if bytes.starts_with(b"II\x2b\x00") || bytes.starts_with(b"MM\x00\x2b") {
+        return Ok(ImageFormat::Tiff);
+    }
     match image::guess_format(bytes) {
         Ok(f) if SUPPORTED.contains(&f) => Ok(f),
         Ok(f) => Err(FileError::Unsupported(format_name(f).to_string())),
@@ -127,6 +133,9 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
             return Err(FileError::Unsupported(process));
         }
     }
+    if format == ImageFormat::Tiff && tiff::handles(bytes) {
+        return finish(tiff::decode(bytes, limits)?, name);
+    }
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut lim = image::Limits::default();
     lim.max_alloc = Some(limits.max_alloc);
@@ -156,11 +165,20 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
     let mut image =
         alpha::flatten(DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, e))?);
     image.apply_orientation(orientation);
+    finish(image, name)
+}
+
+/// A decoded picture (orientation applied) checked for PDQ's minimum size.
+fn finish(image: DynamicImage, format: &'static str) -> Result<Decoded, FileError> {
+    let (width, height) = (image.width(), image.height());
+    if width < MIN_DIMENSION || height < MIN_DIMENSION {
+        return Err(FileError::TooSmall { width, height });
+    }
     Ok(Decoded {
-        width: image.width(),
-        height: image.height(),
+        width,
+        height,
         image,
-        format: name,
+        format,
     })
 }
 

@@ -24,8 +24,20 @@ fn gps(a: &Analysis) -> String {
 impl Report for HashReport<'_> {
     fn headers(&self) -> Vec<&'static str> {
         vec![
-            "path", "format", "width", "height", "pdq", "quality", "phash", "low_info", "taken",
-            "camera", "software", "gps", "error",
+            "path",
+            "format",
+            "width",
+            "height",
+            "pdq",
+            "quality",
+            "phash",
+            "low_info",
+            "taken",
+            "camera",
+            "software",
+            "gps",
+            "error",
+            "not_assessed",
         ]
     }
 
@@ -47,9 +59,14 @@ impl Report for HashReport<'_> {
                     opt(&a.exif.software),
                     gps(a),
                     String::new(),
+                    a.hashes
+                        .low_information_reason()
+                        .map(|n| n.kind())
+                        .unwrap_or_default()
+                        .into(),
                 ],
                 Err(e) => {
-                    let mut row = vec![String::new(); 13];
+                    let mut row = vec![String::new(); 14];
                     row[0] = self.paths.show(p);
                     row[12] = e.to_string();
                     row
@@ -76,6 +93,7 @@ impl Report for HashReport<'_> {
                         "phash64": phash_hex(a.hashes.phash),
                     },
                     "low_information": a.hashes.low_information,
+                    "not_assessed": super::not_assessed_json(a.hashes.low_information_reason()),
                     "exif": a.exif,
                     "error": null,
                 }),
@@ -106,10 +124,9 @@ impl Report for HashReport<'_> {
                     if !gps(a).is_empty() {
                         exif.push(format!("GPS {}", gps(a)));
                     }
-                    let q = if a.hashes.low_information {
-                        format!("{} low-info", a.hashes.pdq_quality)
-                    } else {
-                        a.hashes.pdq_quality.to_string()
+                    let q = match a.hashes.low_information_reason() {
+                        Some(why) => format!("{} low-info: {}", a.hashes.pdq_quality, why.kind()),
+                        None => a.hashes.pdq_quality.to_string(),
                     };
                     vec![
                         self.paths.show(p),

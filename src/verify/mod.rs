@@ -231,7 +231,8 @@ pub const MIN_SPREAD: f32 = 0.03;
 /// [`TAIL_SHARE`] of them, falling by a factor e^[`TAIL_DECAY`] per inlier
 /// more. Measured at the current tolerance and FAST thresholds: 9.40e-4 at
 /// 10, 5.94e-4 at 11, 3.68e-4 at 12, 2.63e-4 at 13, 1.13e-4 at 14, 2.3e-5 at 15 (3
-/// verifications, the most seen); the fit stays above each.
+/// verifications, the most seen; the same counts with hash settings
+/// version 11); the fit stays above each.
 pub const TAIL_FROM: usize = 10;
 pub const TAIL_SHARE: f64 = 9.4e-4;
 pub const TAIL_DECAY: f64 = 0.42;
@@ -248,7 +249,7 @@ pub fn chance_of_inliers(inliers: usize) -> f64 {
 /// Candidates verified per query: the closest by hash distance.
 pub const CANDIDATES: usize = 12;
 /// Hash distance within which candidates are verified. Unrelated photos sit
-/// at about 102 ± 5 (see [`crate::matching::UNRELATED_MEAN`]); copies cut to
+/// at about 101 ± 5 (see [`crate::matching::UNRELATED_MEAN`]); copies cut to
 /// 40% or tilted by 8° mostly stay under this.
 pub const RADIUS: u32 = 112;
 

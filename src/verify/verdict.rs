@@ -29,11 +29,12 @@ pub const MIN_KEYPOINTS: usize = 150;
 
 /// Hash distance (bits of 256, as the search measures it) at or under
 /// which the hash evidence alone is conclusive, and features may not take
-/// the match away ([`weighed`]). Unrelated photos come no closer than 84
-/// (`provcheck eval` on the photo set, the 1,706 non-matching queries of
-/// plain PDQ); the stereo pair sits at 70, the Canon HDR pair at 76, and
-/// copies of one frame meet the other from 34 (a crop of a Canon HDR
-/// frame; the stereo pair from 60): 24 is 10 bits below. The iPhone HDR
+/// the match away ([`weighed`]). Unrelated photos come no closer than 74
+/// (`provcheck eval` on the photo set with hash settings version 11, the
+/// 1,707 non-matching queries of plain PDQ; 84 with version 10); the
+/// stereo pair sits at 66, the Canon HDR pair at 76, and copies of one
+/// frame meet the other from 34 (a crop of a Canon HDR frame; the stereo
+/// pair from 58): 24 is 10 bits below. The iPhone HDR
 /// pair sits at 14, but its features see one transform, as a copy's do,
 /// and EXIF or the corpus tell it apart. Copies of graphic art that the
 /// features took for another shot sat at 0 to 22. See the README, "How

@@ -89,6 +89,30 @@ fn a_near_black_attachment_gets_the_verdict_not_assessed() {
     );
 }
 
+/// `hash` says why a picture cannot be assessed, in JSON, CSV and the
+/// table, and says nothing for one that can.
+#[test]
+fn hash_gives_the_reason_a_picture_cannot_be_assessed() {
+    let ws = desk();
+    let photo = references().join("storm.jpg");
+    let photo = photo.to_string_lossy();
+    let items = ws.run_json(&["hash", "banner.png", &photo], 0);
+    let (banner, storm) = (&items[0], &items[1]);
+    assert_eq!(banner["low_information"], true, "{banner}");
+    assert_eq!(banner["not_assessed"]["reason"], "low-quality", "{banner}");
+    let detail = banner["not_assessed"]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("not assessed: PDQ quality"), "{detail}");
+    assert!(storm["not_assessed"].is_null(), "{storm}");
+
+    let csv = run(&ws, "csv", &["hash", "banner.png"], 0);
+    assert!(
+        csv.lines().next().unwrap().ends_with("not_assessed") && csv.contains("low-quality"),
+        "{csv}"
+    );
+    let table = run(&ws, "table", &["hash", "banner.png"], 0);
+    assert!(table.contains("low-info: low-quality"), "{table}");
+}
+
 /// A byte-identical copy of a low-information picture is still found: it
 /// is assessed, on its bytes.
 #[test]

@@ -56,11 +56,13 @@ fn hash_query_and_check_outputs_follow_their_schemas() {
             "hash".as_ref(),
             fixture("orientation_6.jpg").as_os_str(),
             references().join("gps_dscn0010.jpg").as_os_str(),
+            fixture("near_black_banner.png").as_os_str(),
             "empty.jpg".as_ref(),
         ],
         2,
     );
     assert_valid("hash.schema.json", &hashed);
+    assert!(hashed[2]["not_assessed"]["reason"].is_string(), "{hashed}");
 
     ws.build_references();
     let queried = ws.run_json(
