@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
     after_help = "Exit codes: 0 = nothing found, 1 = matches, flagged images or images that could not be assessed (near-black, blank, two-tone), 2 = error (some files could not be read; the others were processed)."
 )]
 pub struct Cli {
-    /// Corpus database.
+    /// Corpus database: a SQLite file, or a shared PostgreSQL database as a
+    /// URL postgres://USER@HOST:PORT/DB (password from the URL, PGPASSWORD
+    /// or ~/.pgpass; never printed).
     #[arg(
         long,
         global = true,

@@ -7,7 +7,7 @@ use anyhow::{Context as _, Result};
 use provcheck::analyze::{analyze_many, Depth, Progress};
 use provcheck::check::check_statement;
 use provcheck::context::{read_context_file, Context};
-use provcheck::corpus::{add_paths, corpus_key, BuildOptions, BuildReport, Corpus};
+use provcheck::corpus::{add_paths, corpus_key, mask_password, BuildOptions, BuildReport, Corpus};
 use provcheck::decode::Limits;
 use provcheck::matching::MatchRule;
 use provcheck::query::{Matcher, QueryOptions};
@@ -146,8 +146,10 @@ impl<'a> Ctx<'a> {
     }
 
     fn open_corpus(&self) -> Result<Corpus> {
-        Corpus::open(&self.cli.db)
-            .with_context(|| format!("cannot open the corpus {}", self.cli.db.display()))
+        Corpus::open(&self.cli.db).with_context(|| {
+            let location = self.cli.db.to_string_lossy();
+            format!("cannot open the corpus {}", mask_password(&location))
+        })
     }
 
     fn hash(&self, paths: &[PathBuf]) -> Result<i32> {
