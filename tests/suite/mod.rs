@@ -1,3 +1,5 @@
+mod engines;
+
 mod check;
 mod cli;
 mod corpus;
@@ -13,6 +15,7 @@ mod hostile;
 mod html;
 mod not_assessed;
 mod pdq_reference;
+mod postgres;
 mod properties;
 mod query;
 mod readme;
