@@ -159,6 +159,15 @@ pub enum CorpusCommand {
     /// Write every reference's hashes and context (CSV, or JSONL with
     /// --format jsonl), in the format `corpus import` reads.
     Export,
+    /// Copy every file of one corpus (SQLite path or PostgreSQL URL) into
+    /// another, empty one, with all its hashes, EXIF, features and
+    /// contexts; checked by counts and a digest of every file's hashes.
+    Copy {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        to: PathBuf,
+    },
     /// Summary of the corpus.
     Stats,
     /// Every file in the corpus.

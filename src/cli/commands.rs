@@ -146,10 +146,27 @@ impl<'a> Ctx<'a> {
     }
 
     fn open_corpus(&self) -> Result<Corpus> {
-        Corpus::open(&self.cli.db).with_context(|| {
-            let location = self.cli.db.to_string_lossy();
-            format!("cannot open the corpus {}", mask_password(&location))
-        })
+        open_at(&self.cli.db)
+    }
+
+    /// `corpus copy --from A --to B`: one line saying what moved and the
+    /// digest both sides agree on.
+    fn copy(&self, from: &Path, to: &Path) -> Result<i32> {
+        let source = open_at(from)?;
+        let mut target = open_at(to)?;
+        let report = provcheck::corpus::copy(&source, &mut target)?;
+        let mut out = self.writer()?;
+        writeln!(
+            out,
+            "copied {} files and {} contexts from {} to {}; both hold digest {}",
+            report.files,
+            report.contexts,
+            source.location(),
+            target.location(),
+            report.digest
+        )?;
+        out.flush()?;
+        Ok(EXIT_CLEAN)
     }
 
     fn hash(&self, paths: &[PathBuf]) -> Result<i32> {
@@ -274,6 +291,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn corpus(&self, cmd: &CorpusCommand) -> Result<i32> {
+        if let CorpusCommand::Copy { from, to } = cmd {
+            return self.copy(from, to);
+        }
         let mut corpus = self.open_corpus()?;
         match cmd {
             CorpusCommand::Build {
@@ -324,6 +344,7 @@ impl<'a> Ctx<'a> {
                 self.print(&ExportReport { records: &records })?;
                 Ok(EXIT_CLEAN)
             }
+            CorpusCommand::Copy { .. } => unreachable!("handled before opening --db"),
             CorpusCommand::Stats => {
                 let stats = corpus.stats()?;
                 self.print(&StatsReport {
@@ -471,4 +492,12 @@ fn context_from_args(a: &ContextArgs) -> Result<Option<Context>> {
         return Ok(None);
     }
     Ok(Some(c.validated().map_err(anyhow::Error::msg)?))
+}
+
+/// Opens the corpus at `location`, naming it (password masked) on error.
+fn open_at(location: &Path) -> Result<Corpus> {
+    Corpus::open(location).with_context(|| {
+        let location = location.to_string_lossy();
+        format!("cannot open the corpus {}", mask_password(&location))
+    })
 }

@@ -7,6 +7,7 @@
 //! newer than this build. The rest of the crate talks to [`Corpus`] only.
 
 mod build;
+mod copy;
 mod import;
 mod postgres;
 mod sqlite;
@@ -22,11 +23,13 @@ use crate::features::Features;
 use crate::hash::Pdq;
 
 pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
+pub use copy::{copy, CopyReport};
 pub use postgres::connect::{is_postgres_url, mask as mask_password};
 pub use postgres::PG_SCHEMA_VERSION;
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
     Cached, External, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats,
+    StoredFile, StoredHash,
 };
 
 /// One storage engine of the corpus. Files are keyed by their canonical
@@ -74,6 +77,12 @@ pub trait Store: Send {
     /// else by SHA-256 (every file with those bytes), else to a hash-only
     /// reference created from the record's hashes.
     fn import(&mut self, records: &[ImportRecord<'_>]) -> Result<ImportReport>;
+    /// Up to `limit` files with everything stored of them, by ascending id
+    /// above `after`, each with its id.
+    fn stored_files(&self, after: i64, limit: usize) -> Result<Vec<(i64, StoredFile)>>;
+    /// Writes whole files as [`Store::stored_files`] reads them (one
+    /// transaction), replacing any under the same keys.
+    fn write_stored(&mut self, files: &[StoredFile]) -> Result<()>;
 }
 
 /// The corpus of one location, whatever engine stores it.

@@ -90,3 +90,58 @@ fn a_read_only_role_can_query_but_not_write_and_its_password_is_never_printed() 
     assert!(err.contains("someone:***@127.0.0.1:1"), "{err}");
     assert!(!err.contains(password), "{err}");
 }
+
+/// `corpus copy` SQLite -> PostgreSQL -> SQLite loses nothing: the copies
+/// list, export and answer a query exactly as the original does.
+#[test]
+fn a_corpus_copied_to_postgres_and_back_is_the_same_corpus() {
+    let Some(pg) = Workspace::postgres("a_corpus_copied_to_postgres_and_back") else {
+        return;
+    };
+    let original = Workspace::new();
+    original.build_references();
+    let back = original.path().join("back.db");
+    for (from, to) in [(original.db(), pg.db()), (pg.db(), back.clone())] {
+        let out = original
+            .cmd()
+            .args(["corpus", "copy", "--from"])
+            .arg(&from)
+            .arg("--to")
+            .arg(&to)
+            .assert()
+            .success();
+        let line = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+        assert!(line.starts_with("copied "), "{line}");
+    }
+    let copy = original.path().join("copy.jpg");
+    super::util::degrade(&references().join("dune.jpg"), &copy, 0.9, 0.6, 70);
+    let answers = |db: &Path| {
+        ["list", "export"]
+            .iter()
+            .map(|c| ["corpus", c])
+            .chain([["query", "copy.jpg"]])
+            .map(|args| {
+                let out = provcheck(original.path(), db)
+                    .args(["--format", "json"])
+                    .args(args)
+                    .output()
+                    .unwrap();
+                String::from_utf8(out.stdout).unwrap()
+            })
+            .collect::<Vec<_>>()
+    };
+    let expected = answers(&original.db());
+    assert!(expected[2].contains("dune.jpg"), "{}", expected[2]);
+    assert_eq!(answers(&pg.db()), expected);
+    assert_eq!(answers(&back), expected);
+
+    // A target that already holds files is refused.
+    original
+        .cmd()
+        .args(["corpus", "copy", "--from"])
+        .arg(original.db())
+        .arg("--to")
+        .arg(pg.db())
+        .assert()
+        .code(2);
+}

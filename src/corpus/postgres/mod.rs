@@ -12,7 +12,10 @@ use std::sync::{Mutex, MutexGuard};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls, Row};
 
-use super::{Cached, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats, Store};
+use super::{
+    Cached, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats, Store,
+    StoredFile, StoredHash,
+};
 use crate::analyze::Analysis;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -458,5 +461,72 @@ impl Store for PgStore {
         })?;
         tx.commit().map_err(|e| self.error(e))?;
         Ok(report)
+    }
+
+    fn stored_files(&self, after: i64, limit: usize) -> Result<Vec<(i64, StoredFile)>> {
+        let rows = self.with(|c| {
+            c.query(
+                "SELECT id, path, size, mtime_ns, sha256, format, width, height, added_at,
+                        updated_at, (SELECT settings FROM features WHERE file_id = f.id),
+                        (SELECT data FROM features WHERE file_id = f.id),
+                        EXISTS (SELECT 1 FROM exif WHERE file_id = f.id)
+                 FROM files f WHERE id > $1 ORDER BY id LIMIT $2",
+                &[&after, &(limit as i64)],
+            )
+        })?;
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.get(0);
+                let hashes = self.with(|c| {
+                    c.query(
+                        "SELECT algorithm, settings, hash, quality, low_information FROM hashes
+                         WHERE file_id = $1 ORDER BY algorithm COLLATE \"C\"",
+                        &[&id],
+                    )
+                })?;
+                let settings: Option<i64> = r.get(10);
+                Ok((
+                    id,
+                    StoredFile {
+                        key: r.get(1),
+                        size: r.get(2),
+                        mtime_ns: r.get(3),
+                        sha256: r.get(4),
+                        format: r.get(5),
+                        width: r.get(6),
+                        height: r.get(7),
+                        added_at: r.get(8),
+                        updated_at: r.get(9),
+                        hashes: hashes
+                            .iter()
+                            .map(|h| StoredHash {
+                                algorithm: h.get(0),
+                                settings: h.get(1),
+                                hash: h.get(2),
+                                quality: h.get::<_, Option<i16>>(3).map(i64::from),
+                                low_information: h.get(4),
+                            })
+                            .collect(),
+                        exif: if r.get(12) {
+                            Some(self.exif(id)?)
+                        } else {
+                            None
+                        },
+                        features: settings.map(|s| (s, r.get(11))),
+                        contexts: self.contexts(id)?,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    fn write_stored(&mut self, files: &[StoredFile]) -> Result<()> {
+        self.with(|c| {
+            let mut tx = c.transaction()?;
+            for f in files {
+                write::write_stored(&mut tx, f)?;
+            }
+            tx.commit()
+        })
     }
 }

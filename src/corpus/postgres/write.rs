@@ -8,8 +8,9 @@ use postgres::Transaction;
 use crate::analyze::Analysis;
 use crate::context::Context;
 use crate::corpus::import::{self, ImportSteps};
-use crate::corpus::{External, ImportRecord, ImportReport};
+use crate::corpus::{External, ImportRecord, ImportReport, StoredFile};
 use crate::error::{Error, Result};
+use crate::exif::ExifSummary;
 use crate::hash::SETTINGS_VERSION;
 
 type PgResult<T> = std::result::Result<T, postgres::Error>;
@@ -214,7 +215,12 @@ pub(super) fn upsert_analysis(tx: &mut Transaction<'_>, key: &str, a: &Analysis)
             tx.execute("DELETE FROM features WHERE file_id = $1", &[&id])?;
         }
     }
-    let e = &a.exif;
+    write_exif(tx, id, &a.exif)?;
+    Ok(new)
+}
+
+/// Writes (inserts or replaces) the EXIF row of a file.
+fn write_exif(tx: &mut Transaction<'_>, id: i64, e: &ExifSummary) -> PgResult<()> {
     let warnings =
         (!e.warnings.is_empty()).then(|| serde_json::to_string(&e.warnings).unwrap_or_default());
     tx.execute(
@@ -253,5 +259,62 @@ pub(super) fn upsert_analysis(tx: &mut Transaction<'_>, key: &str, a: &Analysis)
             &e.subsec_original,
         ],
     )?;
-    Ok(new)
+    Ok(())
+}
+
+/// Writes a whole file as `corpus copy` moves it, replacing any under its key.
+pub(super) fn write_stored(tx: &mut Transaction<'_>, f: &StoredFile) -> PgResult<()> {
+    let id: i64 = tx
+        .query_one(
+            "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height,
+                                added_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+             ON CONFLICT (path) DO UPDATE SET
+                size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
+                format = excluded.format, width = excluded.width, height = excluded.height,
+                added_at = excluded.added_at, updated_at = excluded.updated_at
+             RETURNING id",
+            &[
+                &f.key,
+                &f.size,
+                &f.mtime_ns,
+                &f.sha256,
+                &f.format,
+                &f.width,
+                &f.height,
+                &f.added_at,
+                &f.updated_at,
+            ],
+        )?
+        .get(0);
+    for table in ["hashes", "exif", "features", "contexts"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE file_id = $1"), &[&id])?;
+    }
+    for h in &f.hashes {
+        tx.execute(
+            "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            &[
+                &id,
+                &h.algorithm,
+                &h.settings,
+                &h.hash,
+                &h.quality.map(|q| q as i16),
+                &h.low_information,
+            ],
+        )?;
+    }
+    if let Some(e) = &f.exif {
+        write_exif(tx, id, e)?;
+    }
+    if let Some((settings, data)) = &f.features {
+        tx.execute(
+            "INSERT INTO features (file_id, settings, data) VALUES ($1, $2, $3)",
+            &[&id, settings, data],
+        )?;
+    }
+    for c in &f.contexts {
+        insert_context(tx, id, c)?;
+    }
+    Ok(())
 }
