@@ -21,4 +21,5 @@ mod query;
 mod readme;
 mod schemas;
 mod snapshots;
+mod usage;
 mod util;
