@@ -32,6 +32,20 @@ pub enum FileError {
 pub enum Error {
     #[error("database error")]
     Db(#[from] rusqlite::Error),
+    /// A PostgreSQL statement or connection failed (its message includes
+    /// the server's reason).
+    #[error("PostgreSQL: {}", pg_message(error))]
+    Postgres {
+        /// The URL with its password masked.
+        location: String,
+        error: postgres::Error,
+    },
+    #[error("the corpus {location} is read-only for this database role: {reason}")]
+    ReadOnly {
+        /// The URL with its password masked.
+        location: String,
+        reason: String,
+    },
     #[error("{0} is not a provcheck database (not SQLite, or damaged)")]
     NotADatabase(PathBuf),
     #[error(
@@ -74,6 +88,24 @@ pub enum Error {
     NotInCorpus(PathBuf),
     #[error("{0}")]
     Invalid(String),
+}
+
+/// A PostgreSQL error with its cause: the server's message (and hint), or
+/// the client's error and what caused it.
+fn pg_message(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return match db.hint() {
+            Some(hint) => format!("{} ({hint})", db.message()),
+            None => db.message().to_string(),
+        };
+    }
+    let mut text = e.to_string();
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        text.push_str(&format!(": {c}"));
+        cause = c.source();
+    }
+    text
 }
 
 impl Error {

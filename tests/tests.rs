@@ -1,5 +1,5 @@
 //! Integration tests: they drive the real `provcheck` binary on real images
-//! and a real SQLite file. Extended suites use `../shared/data` and skip with
+//! and a real SQLite file or PostgreSQL server. Extended suites use `../shared/data` and skip with
 //! a message when it is absent.
 
 mod suite;

@@ -31,7 +31,9 @@ where
     after_help = "Exit codes: 0 = nothing found, 1 = matches, flagged images or images that could not be assessed (near-black, blank, two-tone), 2 = error (some files could not be read; the others were processed)."
 )]
 pub struct Cli {
-    /// Corpus database.
+    /// Corpus database: a SQLite file, or a shared PostgreSQL database as a
+    /// URL postgres://USER@HOST:PORT/DB (password from the URL, PGPASSWORD
+    /// or ~/.pgpass; never printed).
     #[arg(
         long,
         global = true,
@@ -95,6 +97,7 @@ impl Command {
             CorpusCommand::Add { .. } => "add",
             CorpusCommand::Import { .. } => "import",
             CorpusCommand::Export { .. } => "export",
+            CorpusCommand::Copy { .. } => "copy",
             CorpusCommand::Stats => "stats",
             CorpusCommand::List => "list",
             CorpusCommand::Remove { .. } => "remove",
@@ -228,6 +231,15 @@ pub enum CorpusCommand {
         /// another machine resolves them against its copy of the folder.
         #[arg(long)]
         base: Option<PathBuf>,
+    },
+    /// Copy every file of one corpus (SQLite path or PostgreSQL URL) into
+    /// another, empty one, with all its hashes, EXIF, features and
+    /// contexts; checked by counts and a digest of every file's hashes.
+    Copy {
+        #[arg(long)]
+        from: PathBuf,
+        #[arg(long)]
+        to: PathBuf,
     },
     /// Summary of the corpus.
     Stats,

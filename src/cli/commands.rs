@@ -7,7 +7,10 @@ use anyhow::{Context as _, Result};
 use provcheck::analyze::{analyze_many, Depth, Progress};
 use provcheck::check::check_statement;
 use provcheck::context::{read_context_file, Context};
-use provcheck::corpus::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport, Corpus};
+use provcheck::corpus::{
+    add_paths, corpus_key, is_postgres_url, mask_password, relative_path, BuildOptions,
+    BuildReport, Corpus,
+};
 use provcheck::decode::Limits;
 use provcheck::matching::MatchRule;
 use provcheck::query::{Matcher, QueryOptions, QueryOutcome};
@@ -146,17 +149,27 @@ impl<'a> Ctx<'a> {
     }
 
     fn open_corpus(&self) -> Result<Corpus> {
-        let db = &self.cli.db;
-        if let Some(folder) = db.parent().filter(|f| !f.as_os_str().is_empty()) {
-            if !folder.is_dir() {
-                anyhow::bail!(
-                    "cannot open the corpus {}: the folder {} does not exist (create it first)",
-                    db.display(),
-                    folder.display()
-                );
-            }
-        }
-        Corpus::open(db).with_context(|| format!("cannot open the corpus {}", db.display()))
+        open_at(&self.cli.db)
+    }
+
+    /// `corpus copy --from A --to B`: one line saying what moved and the
+    /// digest both sides agree on.
+    fn copy(&self, from: &Path, to: &Path) -> Result<i32> {
+        let source = open_at(from)?;
+        let mut target = open_at(to)?;
+        let report = provcheck::corpus::copy(&source, &mut target)?;
+        let mut out = self.writer()?;
+        writeln!(
+            out,
+            "copied {} files and {} contexts from {} to {}; both hold digest {}",
+            report.files,
+            report.contexts,
+            source.location(),
+            target.location(),
+            report.digest
+        )?;
+        out.flush()?;
+        Ok(EXIT_CLEAN)
     }
 
     /// The corpus `query` and `check` search, brought up to date with
@@ -165,21 +178,23 @@ impl<'a> Ctx<'a> {
     /// picture as new, and no database file is created for it.
     fn search_corpus(&self, dir: &CorpusDir) -> Result<(Corpus, bool)> {
         let db = &self.cli.db;
+        let shown = shown_location(db);
+        // A PostgreSQL corpus is a database on a server: it always exists.
+        let exists = is_postgres_url(&db.to_string_lossy()) || db.exists();
         let hint = "build one with `provcheck corpus build DIR`, or pass --corpus DIR";
         match &dir.corpus {
-            None if !db.exists() => anyhow::bail!("no corpus at {}: {hint}", db.display()),
+            None if !exists => anyhow::bail!("no corpus at {shown}: {hint}"),
             Some(d) if !d.exists() => anyhow::bail!("--corpus {}: no such folder", d.display()),
             Some(d) if !d.is_dir() => anyhow::bail!("--corpus {}: not a folder", d.display()),
             Some(d)
-                if !db.exists()
+                if !exists
                     && provcheck::scan::collect_images(std::slice::from_ref(d))
                         .files
                         .is_empty() =>
             {
                 anyhow::bail!(
-                    "--corpus {}: no pictures in this folder, and no corpus at {}",
+                    "--corpus {}: no pictures in this folder, and no corpus at {shown}",
                     d.display(),
-                    db.display()
                 )
             }
             _ => {}
@@ -195,7 +210,7 @@ impl<'a> Ctx<'a> {
         if matcher.references() == 0 {
             anyhow::bail!(
                 "the corpus {} is empty: build it with `provcheck corpus build DIR`, or pass --corpus DIR",
-                self.cli.db.display()
+                shown_location(&self.cli.db)
             );
         }
         Ok(matcher)
@@ -336,6 +351,9 @@ impl<'a> Ctx<'a> {
     }
 
     fn corpus(&self, cmd: &CorpusCommand) -> Result<i32> {
+        if let CorpusCommand::Copy { from, to } = cmd {
+            return self.copy(from, to);
+        }
         let mut corpus = self.open_corpus()?;
         match cmd {
             CorpusCommand::Build {
@@ -413,6 +431,7 @@ impl<'a> Ctx<'a> {
                 self.print(&ExportReport { records: &records })?;
                 Ok(EXIT_CLEAN)
             }
+            CorpusCommand::Copy { .. } => unreachable!("handled before opening --db"),
             CorpusCommand::Stats => {
                 let stats = corpus.stats()?;
                 self.print(&StatsReport {
@@ -604,4 +623,27 @@ fn context_from_args(a: &ContextArgs) -> Result<Option<Context>> {
         return Ok(None);
     }
     Ok(Some(c.validated().map_err(anyhow::Error::msg)?))
+}
+
+/// A corpus location as messages show it: the path, or the URL with its
+/// password masked.
+fn shown_location(location: &Path) -> String {
+    mask_password(&location.to_string_lossy())
+}
+
+/// Opens the corpus at `location`, naming it (password masked) on error; a
+/// SQLite file's folder must exist.
+fn open_at(location: &Path) -> Result<Corpus> {
+    let shown = shown_location(location);
+    if !is_postgres_url(&location.to_string_lossy()) {
+        if let Some(folder) = location.parent().filter(|f| !f.as_os_str().is_empty()) {
+            if !folder.is_dir() {
+                anyhow::bail!(
+                    "cannot open the corpus {shown}: the folder {} does not exist (create it first)",
+                    folder.display()
+                );
+            }
+        }
+    }
+    Corpus::open(location).with_context(|| format!("cannot open the corpus {shown}"))
 }

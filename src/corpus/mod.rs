@@ -1,11 +1,15 @@
 //! The reference corpus: every reference image's hashes, EXIF and known
 //! contexts, behind one storage interface ([`Store`]) with an engine per
-//! kind of location: a SQLite file (the zero-setup default). Each engine
+//! kind of location: a SQLite file (the zero-setup default) or, for a URL
+//! `postgres://…` or `postgresql://…`, a PostgreSQL database a whole desk
+//! shares. Each engine
 //! owns its embedded, versioned schema migrations and refuses a database
 //! newer than this build. The rest of the crate talks to [`Corpus`] only.
 
 mod build;
+mod copy;
 mod import;
+mod postgres;
 mod sqlite;
 mod types;
 
@@ -19,9 +23,13 @@ use crate::features::Features;
 use crate::hash::Pdq;
 
 pub use build::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport, FileFailure};
+pub use copy::{copy, CopyReport};
+pub use postgres::connect::{is_postgres_url, mask as mask_password};
+pub use postgres::PG_SCHEMA_VERSION;
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
     Cached, External, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats,
+    StoredFile, StoredHash,
 };
 
 /// One storage engine of the corpus. Files are keyed by their canonical
@@ -69,6 +77,12 @@ pub trait Store: Send {
     /// else by SHA-256 (every file with those bytes), else to a hash-only
     /// reference created from the record's hashes.
     fn import(&mut self, records: &[ImportRecord<'_>]) -> Result<ImportReport>;
+    /// Up to `limit` files with everything stored of them, by ascending id
+    /// above `after`, each with its id.
+    fn stored_files(&self, after: i64, limit: usize) -> Result<Vec<(i64, StoredFile)>>;
+    /// Writes whole files as [`Store::stored_files`] reads them (one
+    /// transaction), replacing any under the same keys.
+    fn write_stored(&mut self, files: &[StoredFile]) -> Result<()>;
 }
 
 /// The corpus of one location, whatever engine stores it.
@@ -77,16 +91,23 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Opens (creating if needed) and migrates the corpus at `location`, a
-    /// SQLite file path.
+    /// Opens (creating if needed) and migrates the corpus at `location`: a
+    /// PostgreSQL URL (`postgres://user@host:port/db`, see
+    /// [`is_postgres_url`]; credentials from the URL, `PGPASSWORD` or the
+    /// password file) or else a SQLite file path.
     ///
     /// Errors: [`crate::error::Error::NotADatabase`] for a file that is not
     /// a provcheck database, [`crate::error::Error::DbTooNew`] for a schema
-    /// newer than this build, or the engine's own error.
+    /// newer than this build, [`crate::error::Error::Postgres`] for a server
+    /// that cannot be reached or refuses the login, or the engine's own error.
     pub fn open(location: &Path) -> Result<Corpus> {
-        Ok(Corpus {
-            store: Box::new(sqlite::SqliteStore::open(location)?),
-        })
+        let text = location.to_string_lossy();
+        let store: Box<dyn Store> = if is_postgres_url(&text) {
+            Box::new(postgres::PgStore::open(&text)?)
+        } else {
+            Box::new(sqlite::SqliteStore::open(location)?)
+        };
+        Ok(Corpus { store })
     }
 
     /// An in-memory corpus (for evaluation and tests of the library).

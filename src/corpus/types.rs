@@ -131,3 +131,39 @@ pub struct External {
     pub phash: Option<u64>,
     pub low_information: bool,
 }
+
+/// Everything stored of one file, as `corpus copy` moves it.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub key: String,
+    /// Bytes.
+    pub size: i64,
+    /// Modification time, ns since the epoch.
+    pub mtime_ns: i64,
+    pub sha256: String,
+    pub format: String,
+    pub width: i64,
+    pub height: i64,
+    /// UTC, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub added_at: String,
+    pub updated_at: String,
+    pub hashes: Vec<StoredHash>,
+    /// None when the file has no EXIF row (hash-only references).
+    pub exif: Option<crate::exif::ExifSummary>,
+    /// Settings version and stored bytes of its local features.
+    pub features: Option<(i64, Vec<u8>)>,
+    pub contexts: Vec<Context>,
+}
+
+/// One hash row of a file.
+#[derive(Debug, Clone)]
+pub struct StoredHash {
+    /// `pdq`, `phash64`, `pdq-crops` or `pdq-windows`.
+    pub algorithm: String,
+    /// Hash settings version it was made with.
+    pub settings: i64,
+    pub hash: Vec<u8>,
+    /// PDQ quality 0-100.
+    pub quality: Option<i64>,
+    pub low_information: bool,
+}

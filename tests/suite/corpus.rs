@@ -1,96 +1,97 @@
 //! `provcheck corpus`: incremental builds, pruning, contexts, the schema guard.
 
+use super::engines::on_each_engine;
 use super::util::{json, references, Workspace};
 
-#[test]
-fn rebuilding_an_unchanged_corpus_decodes_nothing() {
-    let ws = Workspace::new();
-    let first = ws.build_references();
-    let scanned = first["scanned"].as_u64().unwrap();
-    assert!(scanned >= 10, "{first}");
-    assert_eq!(first["decoded"].as_u64(), Some(scanned));
-    assert!(
-        first["contexts_attached"].as_u64().unwrap() >= scanned,
-        "{first}"
-    );
-    let second = ws.build_references();
-    assert_eq!(second["decoded"].as_u64(), Some(0), "{second}");
-    assert_eq!(second["unchanged"].as_u64(), Some(scanned));
+on_each_engine! {
+    fn rebuilding_an_unchanged_corpus_decodes_nothing(ws) {
+        let first = ws.build_references();
+        let scanned = first["scanned"].as_u64().unwrap();
+        assert!(scanned >= 10, "{first}");
+        assert_eq!(first["decoded"].as_u64(), Some(scanned));
+        assert!(
+            first["contexts_attached"].as_u64().unwrap() >= scanned,
+            "{first}"
+        );
+        let second = ws.build_references();
+        assert_eq!(second["decoded"].as_u64(), Some(0), "{second}");
+        assert_eq!(second["unchanged"].as_u64(), Some(scanned));
+    }
 }
 
-#[test]
-fn changed_files_are_rehashed_and_pruned_files_removed() {
-    let ws = Workspace::new();
-    let dir = ws.path().join("refs");
-    std::fs::create_dir(&dir).unwrap();
-    std::fs::copy(references().join("dune.jpg"), dir.join("a.jpg")).unwrap();
-    std::fs::copy(references().join("storm.jpg"), dir.join("b.jpg")).unwrap();
-    let build = |extra: &[&str]| {
-        let out = ws
+on_each_engine! {
+    fn changed_files_are_rehashed_and_pruned_files_removed(ws) {
+        let dir = ws.path().join("refs");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::copy(references().join("dune.jpg"), dir.join("a.jpg")).unwrap();
+        std::fs::copy(references().join("storm.jpg"), dir.join("b.jpg")).unwrap();
+        let build = |extra: &[&str]| {
+            let out = ws
+                .cmd()
+                .args(["--format", "json", "corpus", "build", "refs"])
+                .args(extra)
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone();
+            json(&out)[0].clone()
+        };
+        assert_eq!(build(&[])["added"], 2);
+        // Replace a.jpg with other content: it must be decoded again.
+        std::fs::copy(references().join("wood.jpg"), dir.join("a.jpg")).unwrap();
+        let again = build(&[]);
+        assert_eq!(
+            (again["decoded"].as_u64(), again["updated"].as_u64()),
+            (Some(1), Some(1)),
+            "{again}"
+        );
+        std::fs::remove_file(dir.join("b.jpg")).unwrap();
+        assert_eq!(build(&["--prune"])["pruned"], 1);
+        let list = ws.list();
+        assert_eq!(list.len(), 1);
+        assert!(list[0]["path"].as_str().unwrap().ends_with("a.jpg"));
+    }
+}
+
+on_each_engine! {
+    fn context_records_are_stored_and_counted(ws) {
+        ws.build_references();
+        let stats = ws
             .cmd()
-            .args(["--format", "json", "corpus", "build", "refs"])
-            .args(extra)
+            .args(["--format", "json", "corpus", "stats"])
             .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
-        json(&out)[0].clone()
-    };
-    assert_eq!(build(&[])["added"], 2);
-    // Replace a.jpg with other content: it must be decoded again.
-    std::fs::copy(references().join("wood.jpg"), dir.join("a.jpg")).unwrap();
-    let again = build(&[]);
-    assert_eq!(
-        (again["decoded"].as_u64(), again["updated"].as_u64()),
-        (Some(1), Some(1)),
-        "{again}"
-    );
-    std::fs::remove_file(dir.join("b.jpg")).unwrap();
-    assert_eq!(build(&["--prune"])["pruned"], 1);
-    let list = ws.list();
-    assert_eq!(list.len(), 1);
-    assert!(list[0]["path"].as_str().unwrap().ends_with("a.jpg"));
+            .success();
+        let stats = &json(&stats.get_output().stdout)[0];
+        assert_eq!(stats["files"], stats["files_with_context"], "{stats}");
+        assert_eq!(stats["schema_version"], ws.schema_version());
+    }
 }
 
-#[test]
-fn context_records_are_stored_and_counted() {
-    let ws = Workspace::new();
-    ws.build_references();
-    let stats = ws
-        .cmd()
-        .args(["--format", "json", "corpus", "stats"])
-        .assert()
-        .success();
-    let stats = &json(&stats.get_output().stdout)[0];
-    assert_eq!(stats["files"], stats["files_with_context"], "{stats}");
-    assert_eq!(stats["schema_version"], 3);
-}
-
-#[test]
-fn corpus_add_attaches_the_given_context_and_remove_deletes() {
-    let ws = Workspace::new();
-    let img = ws.path().join("x.jpg");
-    std::fs::copy(references().join("coffee.jpg"), &img).unwrap();
-    ws.cmd()
-        .args([
-            "corpus",
-            "add",
-            "x.jpg",
-            "--publisher",
-            "Example Daily",
-            "--published",
-            "2019-03-04",
-        ])
-        .assert()
-        .success();
-    let list = ws.list();
-    assert_eq!(list[0]["earliest_published"], "2019-03-04");
-    ws.cmd()
-        .args(["corpus", "remove", "x.jpg"])
-        .assert()
-        .success();
-    assert_eq!(ws.list().len(), 0);
+on_each_engine! {
+    fn corpus_add_attaches_the_given_context_and_remove_deletes(ws) {
+        let img = ws.path().join("x.jpg");
+        std::fs::copy(references().join("coffee.jpg"), &img).unwrap();
+        ws.cmd()
+            .args([
+                "corpus",
+                "add",
+                "x.jpg",
+                "--publisher",
+                "Example Daily",
+                "--published",
+                "2019-03-04",
+            ])
+            .assert()
+            .success();
+        let list = ws.list();
+        assert_eq!(list[0]["earliest_published"], "2019-03-04");
+        ws.cmd()
+            .args(["corpus", "remove", "x.jpg"])
+            .assert()
+            .success();
+        assert_eq!(ws.list().len(), 0);
+    }
 }
 
 #[test]
@@ -105,37 +106,37 @@ fn a_database_from_a_newer_provcheck_is_refused() {
     assert!(err.contains("newer"), "{err}");
 }
 
-#[test]
-fn import_attaches_context_to_files_already_in_the_corpus() {
-    let ws = Workspace::new();
-    ws.run_json(
-        &[
-            std::ffi::OsStr::new("corpus"),
-            "build".as_ref(),
-            references().as_os_str(),
-        ],
-        0,
-    );
-    let before = &ws.run_json(&["corpus", "stats"], 0)[0];
-    assert_eq!(before["contexts"], 0);
-    let csv = references().join("context.csv");
-    ws.cmd()
-        .args(["corpus", "import"])
-        .arg(&csv)
-        .assert()
-        .success();
-    let after = &ws.run_json(&["corpus", "stats"], 0)[0];
-    assert_eq!(after["files_with_context"], after["files"], "{after}");
-    // Importing again replaces records with the same source URL: no duplicates.
-    ws.cmd()
-        .args(["corpus", "import"])
-        .arg(&csv)
-        .assert()
-        .success();
-    assert_eq!(
-        ws.run_json(&["corpus", "stats"], 0)[0]["contexts"],
-        after["contexts"]
-    );
+on_each_engine! {
+    fn import_attaches_context_to_files_already_in_the_corpus(ws) {
+        ws.run_json(
+            &[
+                std::ffi::OsStr::new("corpus"),
+                "build".as_ref(),
+                references().as_os_str(),
+            ],
+            0,
+        );
+        let before = &ws.run_json(&["corpus", "stats"], 0)[0];
+        assert_eq!(before["contexts"], 0);
+        let csv = references().join("context.csv");
+        ws.cmd()
+            .args(["corpus", "import"])
+            .arg(&csv)
+            .assert()
+            .success();
+        let after = &ws.run_json(&["corpus", "stats"], 0)[0];
+        assert_eq!(after["files_with_context"], after["files"], "{after}");
+        // Importing again replaces records with the same source URL: no duplicates.
+        ws.cmd()
+            .args(["corpus", "import"])
+            .arg(&csv)
+            .assert()
+            .success();
+        assert_eq!(
+            ws.run_json(&["corpus", "stats"], 0)[0]["contexts"],
+            after["contexts"]
+        );
+    }
 }
 
 #[test]
@@ -184,45 +185,45 @@ fn an_empty_database_of_schema_version_0_is_migrated() {
     assert_eq!(stats["files"], 0);
 }
 
-/// A corpus exported to CSV and imported elsewhere as hash-only references
-/// still finds copies, with their context.
-#[test]
-fn an_exported_corpus_imports_as_hash_only_references_that_match() {
-    let source = Workspace::new();
-    source.build_references();
-    let out = source.cmd().args(["corpus", "export"]).assert().success();
-    let csv_text = out.get_output().stdout.clone();
-    let rows = csv::Reader::from_reader(csv_text.as_slice())
-        .records()
-        .count();
-    assert_eq!(
-        rows,
-        source.list().len(),
-        "one row per reference (one context each)"
-    );
+on_each_engine! {
+    /// A corpus exported to CSV and imported elsewhere (`target`, on each
+    /// engine) as hash-only references still finds copies, with their context.
+    fn an_exported_corpus_imports_as_hash_only_references_that_match(target) {
+        let source = Workspace::new();
+        source.build_references();
+        let out = source.cmd().args(["corpus", "export"]).assert().success();
+        let csv_text = out.get_output().stdout.clone();
+        let rows = csv::Reader::from_reader(csv_text.as_slice())
+            .records()
+            .count();
+        assert_eq!(
+            rows,
+            source.list().len(),
+            "one row per reference (one context each)"
+        );
 
-    let target = Workspace::new();
-    std::fs::write(target.path().join("export.csv"), &csv_text).unwrap();
-    target
-        .cmd()
-        .args(["corpus", "import", "export.csv"])
-        .assert()
-        .success();
-    let stats = &target.run_json(&["corpus", "stats"], 0)[0];
-    assert_eq!(stats["files"].as_u64(), Some(rows as u64));
-    assert_eq!(stats["formats"][0][0], "external");
+        std::fs::write(target.path().join("export.csv"), &csv_text).unwrap();
+        target
+            .cmd()
+            .args(["corpus", "import", "export.csv"])
+            .assert()
+            .success();
+        let stats = &target.run_json(&["corpus", "stats"], 0)[0];
+        assert_eq!(stats["files"].as_u64(), Some(rows as u64));
+        assert_eq!(stats["formats"][0][0], "external");
 
-    let copy = target.path().join("copy.jpg");
-    super::util::degrade(&references().join("wood.jpg"), &copy, 0.9, 0.5, 60);
-    let top = &target.top_match("copy.jpg");
-    // A hash-only reference keeps the picture's file name.
-    let path = top["path"].as_str().unwrap();
-    assert!(
-        path.starts_with("external:") && path.ends_with("/wood.jpg"),
-        "{top}"
-    );
-    assert_eq!(
-        top["context"]["credit"], "Jean-François Fortin Tam",
-        "{top}"
-    );
+        let copy = target.path().join("copy.jpg");
+        crate::suite::util::degrade(&references().join("wood.jpg"), &copy, 0.9, 0.5, 60);
+        let top = &target.top_match("copy.jpg");
+        // A hash-only reference keeps the picture's file name.
+        let path = top["path"].as_str().unwrap();
+        assert!(
+            path.starts_with("external:") && path.ends_with("/wood.jpg"),
+            "{top}"
+        );
+        assert_eq!(
+            top["context"]["credit"], "Jean-François Fortin Tam",
+            "{top}"
+        );
+    }
 }

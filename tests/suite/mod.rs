@@ -1,3 +1,5 @@
+mod engines;
+
 mod check;
 mod cli;
 mod corpus;
@@ -15,6 +17,7 @@ mod hostile;
 mod html;
 mod not_assessed;
 mod pdq_reference;
+mod postgres;
 mod properties;
 mod query;
 mod readme;

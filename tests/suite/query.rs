@@ -1,41 +1,42 @@
 //! `provcheck query`: copies are found, unrelated photos are not.
 
+use super::engines::on_each_engine;
 use super::util::{degrade, fixture, json, references, Workspace};
 
-#[test]
-fn a_resized_recompressed_cropped_copy_is_the_top_near_duplicate() {
-    let ws = Workspace::new();
-    ws.build_references();
-    let copy = ws.path().join("copy.jpg");
-    degrade(&references().join("dune.jpg"), &copy, 0.9, 0.6, 70);
-    let out = ws
-        .cmd()
-        .args(["--format", "json", "query", "copy.jpg"])
-        .assert()
-        .code(1)
-        .get_output()
-        .stdout
-        .clone();
-    let result = &json(&out)[0];
-    assert_eq!(result["query"], "copy.jpg");
-    assert!(result["error"].is_null());
-    let top = &result["matches"][0];
-    assert!(
-        top["path"].as_str().unwrap().ends_with("dune.jpg"),
-        "{result}"
-    );
-    assert_eq!(top["class"], "near-duplicate");
-    let sim = top["similarity"].as_f64().unwrap();
-    assert!((0.0..=1.0).contains(&sim));
-    assert!(top["distance"].as_u64().is_some());
-    let chance = top["chance"].as_f64().unwrap();
-    assert!(
-        chance < 1e-6,
-        "a near-duplicate is no chance match: {chance}"
-    );
-    assert!(top["chance_odds"].as_str().unwrap().starts_with("< 1 in") || chance > 0.0);
-    assert!(top["context"]["publisher"].is_string(), "{top}");
-    assert!(top["exif"].is_object());
+on_each_engine! {
+    fn a_resized_recompressed_cropped_copy_is_the_top_near_duplicate(ws) {
+        ws.build_references();
+        let copy = ws.path().join("copy.jpg");
+        degrade(&references().join("dune.jpg"), &copy, 0.9, 0.6, 70);
+        let out = ws
+            .cmd()
+            .args(["--format", "json", "query", "copy.jpg"])
+            .assert()
+            .code(1)
+            .get_output()
+            .stdout
+            .clone();
+        let result = &json(&out)[0];
+        assert_eq!(result["query"], "copy.jpg");
+        assert!(result["error"].is_null());
+        let top = &result["matches"][0];
+        assert!(
+            top["path"].as_str().unwrap().ends_with("dune.jpg"),
+            "{result}"
+        );
+        assert_eq!(top["class"], "near-duplicate");
+        let sim = top["similarity"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&sim));
+        assert!(top["distance"].as_u64().is_some());
+        let chance = top["chance"].as_f64().unwrap();
+        assert!(
+            chance < 1e-6,
+            "a near-duplicate is no chance match: {chance}"
+        );
+        assert!(top["chance_odds"].as_str().unwrap().starts_with("< 1 in") || chance > 0.0);
+        assert!(top["context"]["publisher"].is_string(), "{top}");
+        assert!(top["exif"].is_object());
+    }
 }
 
 #[test]
@@ -47,13 +48,13 @@ fn an_unrelated_photo_returns_no_match_and_exit_code_0() {
     assert_eq!(v[0]["matches"].as_array().unwrap().len(), 0, "{v}");
 }
 
-#[test]
-fn the_same_bytes_are_identical() {
-    let ws = Workspace::new();
-    ws.build_references();
-    let top = &ws.top_match(references().join("storm.jpg"));
-    assert_eq!(top["class"], "identical");
-    assert_eq!(top["distance"], 0);
+on_each_engine! {
+    fn the_same_bytes_are_identical(ws) {
+        ws.build_references();
+        let top = &ws.top_match(references().join("storm.jpg"));
+        assert_eq!(top["class"], "identical");
+        assert_eq!(top["distance"], 0);
+    }
 }
 
 #[test]

@@ -6,6 +6,8 @@ use assert_cmd::Command;
 use image::codecs::jpeg::JpegEncoder;
 use image::DynamicImage;
 
+use super::engines::PgDatabase;
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -59,15 +61,35 @@ pub fn eval_json<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: &[S]) -> serde_jso
     json(&out.stdout)
 }
 
-/// A temporary folder with a database path inside it.
+/// A temporary folder with a corpus: a SQLite file inside it, or a
+/// PostgreSQL database of its own.
 pub struct Workspace {
     pub dir: tempfile::TempDir,
+    pub pg: Option<PgDatabase>,
 }
 
 impl Workspace {
     pub fn new() -> Workspace {
         Workspace {
             dir: tempfile::tempdir().expect("temp dir"),
+            pg: None,
+        }
+    }
+
+    /// A workspace whose corpus is a fresh PostgreSQL database, or `None`
+    /// when the test must skip (see [`PgDatabase::create`]).
+    pub fn postgres(test: &str) -> Option<Workspace> {
+        Some(Workspace {
+            pg: Some(PgDatabase::create(test)?),
+            ..Workspace::new()
+        })
+    }
+
+    /// The schema version its engine's migrations reach.
+    pub fn schema_version(&self) -> i64 {
+        match self.pg {
+            Some(_) => provcheck::corpus::PG_SCHEMA_VERSION,
+            None => provcheck::corpus::SCHEMA_VERSION,
         }
     }
 
@@ -75,8 +97,12 @@ impl Workspace {
         self.dir.path()
     }
 
+    /// The corpus location: the SQLite file's path or the database URL.
     pub fn db(&self) -> PathBuf {
-        self.dir.path().join("corpus.db")
+        match &self.pg {
+            Some(pg) => PathBuf::from(&pg.url),
+            None => self.dir.path().join("corpus.db"),
+        }
     }
 
     pub fn cmd(&self) -> Command {

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{Cached, FileEntry, ImportReport, Reference, SearchHashes, Stats, Store};
+use super::{
+    Cached, FileEntry, ImportReport, Reference, SearchHashes, Stats, Store, StoredFile, StoredHash,
+};
 use crate::analyze::Analysis;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -428,5 +430,75 @@ impl Store for SqliteStore {
         let report = write::import(&tx, records)?;
         tx.commit()?;
         Ok(report)
+    }
+
+    fn stored_files(&self, after: i64, limit: usize) -> Result<Vec<(i64, StoredFile)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, path, size, mtime_ns, sha256, format, width, height, added_at, updated_at
+             FROM files WHERE id > ?1 ORDER BY id LIMIT ?2",
+        )?;
+        let files = stmt
+            .query_map(params![after, limit as i64], |r| {
+                Ok((
+                    r.get(0)?,
+                    StoredFile {
+                        key: r.get(1)?,
+                        size: r.get(2)?,
+                        mtime_ns: r.get(3)?,
+                        sha256: r.get(4)?,
+                        format: r.get(5)?,
+                        width: r.get(6)?,
+                        height: r.get(7)?,
+                        added_at: r.get(8)?,
+                        updated_at: r.get(9)?,
+                        hashes: Vec::new(),
+                        exif: None,
+                        features: None,
+                        contexts: Vec::new(),
+                    },
+                ))
+            })?
+            .collect::<Result<Vec<(i64, StoredFile)>, _>>()?;
+        files
+            .into_iter()
+            .map(|(id, mut f)| {
+                let mut hashes = self.conn.prepare_cached(
+                    "SELECT algorithm, settings, hash, quality, low_information FROM hashes
+                     WHERE file_id = ?1 ORDER BY algorithm",
+                )?;
+                f.hashes = hashes
+                    .query_map([id], |r| {
+                        Ok(StoredHash {
+                            algorithm: r.get(0)?,
+                            settings: r.get(1)?,
+                            hash: r.get(2)?,
+                            quality: r.get(3)?,
+                            low_information: r.get(4)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()?;
+                let has_exif = self
+                    .conn
+                    .prepare_cached("SELECT 1 FROM exif WHERE file_id = ?1")?
+                    .exists([id])?;
+                f.exif = if has_exif { Some(self.exif(id)?) } else { None };
+                f.features = self
+                    .conn
+                    .prepare_cached("SELECT settings, data FROM features WHERE file_id = ?1")?
+                    .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()?;
+                f.contexts = self.contexts(id)?;
+                Ok((id, f))
+            })
+            .collect()
+    }
+
+    fn write_stored(&mut self, files: &[StoredFile]) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        for f in files {
+            write::write_stored(&tx, f)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }

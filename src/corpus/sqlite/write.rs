@@ -6,8 +6,9 @@ use rusqlite::{params, OptionalExtension, Transaction};
 use crate::analyze::Analysis;
 use crate::context::Context;
 use crate::corpus::import::{self, ImportSteps};
-use crate::corpus::{External, ImportRecord, ImportReport};
+use crate::corpus::{External, ImportRecord, ImportReport, StoredFile};
 use crate::error::Result;
+use crate::exif::ExifSummary;
 use crate::hash::SETTINGS_VERSION;
 
 fn now() -> String {
@@ -214,7 +215,12 @@ pub(super) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
                 .execute([id])?;
         }
     }
-    let e = &a.exif;
+    write_exif(tx, id, &a.exif)?;
+    Ok(existing.is_none())
+}
+
+/// Writes (inserts or replaces) the EXIF row of a file.
+pub(super) fn write_exif(tx: &Transaction<'_>, id: i64, e: &ExifSummary) -> Result<()> {
     tx.prepare_cached(
         "INSERT OR REPLACE INTO exif (file_id, datetime_original, offset_time, datetime_modified,
                 make, model, software, artist, copyright, image_description, gps_latitude,
@@ -242,5 +248,63 @@ pub(super) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
         (!e.warnings.is_empty()).then(|| serde_json::to_string(&e.warnings).unwrap_or_default()),
         e.subsec_original,
     ])?;
-    Ok(existing.is_none())
+    Ok(())
+}
+
+/// Writes a whole file as `corpus copy` moves it, replacing any under its key.
+pub(super) fn write_stored(tx: &Transaction<'_>, f: &StoredFile) -> Result<()> {
+    let id: i64 = tx
+        .prepare_cached(
+            "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height,
+                                added_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT (path) DO UPDATE SET
+                size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
+                format = excluded.format, width = excluded.width, height = excluded.height,
+                added_at = excluded.added_at, updated_at = excluded.updated_at
+             RETURNING id",
+        )?
+        .query_row(
+            params![
+                f.key,
+                f.size,
+                f.mtime_ns,
+                f.sha256,
+                f.format,
+                f.width,
+                f.height,
+                f.added_at,
+                f.updated_at
+            ],
+            |r| r.get(0),
+        )?;
+    for table in ["hashes", "exif", "features", "contexts"] {
+        tx.prepare_cached(&format!("DELETE FROM {table} WHERE file_id = ?1"))?
+            .execute([id])?;
+    }
+    for h in &f.hashes {
+        tx.prepare_cached(
+            "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            id,
+            h.algorithm,
+            h.settings,
+            h.hash,
+            h.quality,
+            h.low_information
+        ])?;
+    }
+    if let Some(e) = &f.exif {
+        write_exif(tx, id, e)?;
+    }
+    if let Some((settings, data)) = &f.features {
+        tx.prepare_cached("INSERT INTO features (file_id, settings, data) VALUES (?1, ?2, ?3)")?
+            .execute(params![id, settings, data])?;
+    }
+    for c in &f.contexts {
+        insert_context(tx, id, c, true)?;
+    }
+    Ok(())
 }
