@@ -3,6 +3,7 @@
 //! embedded SQL migrations; a database newer than this build is refused.
 
 mod build;
+mod search;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -13,6 +14,7 @@ use rusqlite::Connection;
 use crate::error::{Error, Result};
 
 pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
+pub use search::MAX_SEARCH;
 pub use store::ImportReport;
 pub use store::{FileEntry, Reference, SearchHashes, Stats};
 

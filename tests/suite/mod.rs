@@ -1,3 +1,4 @@
+mod browser;
 mod check;
 mod cli;
 mod corpus;
@@ -17,5 +18,7 @@ mod properties;
 mod query;
 mod readme;
 mod schemas;
+mod serve;
+mod server;
 mod snapshots;
 mod util;
