@@ -45,7 +45,13 @@ pub fn run(cli: &Cli) -> Result<i32> {
             max_upload_mib,
             uploads,
             corpus,
-        } => ctx.serve(*bind, token.clone(), *max_upload_mib, uploads.clone(), corpus),
+        } => ctx.serve(
+            *bind,
+            token.clone(),
+            *max_upload_mib,
+            uploads.clone(),
+            corpus,
+        ),
         Command::Eval {
             originals,
             distractors,

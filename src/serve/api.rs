@@ -7,8 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::extract::{Multipart, Query, State};
 use axum::extract::multipart::MultipartRejection;
+use axum::extract::{Multipart, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -26,11 +26,26 @@ use crate::statement::{Statement, StatementFormat};
 /// The committed OpenAPI document and the schemas it refers to.
 const OPENAPI: &str = include_str!("../../schemas/openapi.json");
 const SCHEMAS: &[(&str, &str)] = &[
-    ("query.schema.json", include_str!("../../schemas/query.schema.json")),
-    ("check.schema.json", include_str!("../../schemas/check.schema.json")),
-    ("context.schema.json", include_str!("../../schemas/context.schema.json")),
-    ("exif.schema.json", include_str!("../../schemas/exif.schema.json")),
-    ("hash.schema.json", include_str!("../../schemas/hash.schema.json")),
+    (
+        "query.schema.json",
+        include_str!("../../schemas/query.schema.json"),
+    ),
+    (
+        "check.schema.json",
+        include_str!("../../schemas/check.schema.json"),
+    ),
+    (
+        "context.schema.json",
+        include_str!("../../schemas/context.schema.json"),
+    ),
+    (
+        "exif.schema.json",
+        include_str!("../../schemas/exif.schema.json"),
+    ),
+    (
+        "hash.schema.json",
+        include_str!("../../schemas/hash.schema.json"),
+    ),
 ];
 
 /// Long side of the previews embedded in a downloaded HTML report.
@@ -50,7 +65,10 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 pub async fn not_found(uri: axum::http::Uri) -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, format!("no such address: {}", uri.path()))
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        format!("no such address: {}", uri.path()),
+    )
 }
 
 /// A JSON body written by a report serializer.
@@ -159,7 +177,11 @@ async fn check(
     let html = match params.format.as_deref() {
         None | Some("json") => false,
         Some("html") => true,
-        Some(other) => return Err(ApiError::bad(format!("unknown format {other:?}: json or html"))),
+        Some(other) => {
+            return Err(ApiError::bad(format!(
+                "unknown format {other:?}: json or html"
+            )))
+        }
     };
     let up = upload::save(multipart, &["picture"]).await?;
     let (text, format) = statement_text(&up).await?;
@@ -187,7 +209,11 @@ async fn check(
             }
         }
         let previews = |p: &Path| {
-            let file = if p.is_relative() { dir.join(p) } else { p.to_path_buf() };
+            let file = if p.is_relative() {
+                dir.join(p)
+            } else {
+                p.to_path_buf()
+            };
             crate::thumbnail::thumbnail_data_uri(&file, PREVIEW_SIDE, &limits).ok()
         };
         let report = CheckReport {
@@ -226,9 +252,8 @@ async fn check(
 
 /// The statement of a check request: a file part or a text field.
 async fn statement_text(up: &upload::Upload) -> Result<(String, StatementFormat), ApiError> {
-    let missing = || {
-        ApiError::bad("no statement: send it (TOML or JSON) in the multipart field `statement`")
-    };
+    let missing =
+        || ApiError::bad("no statement: send it (TOML or JSON) in the multipart field `statement`");
     let (text, format) = match up.files_in("statement").next() {
         Some(part) => {
             let bytes = tokio::fs::read(&part.path).await.map_err(internal)?;
@@ -290,7 +315,9 @@ async fn openapi() -> Response {
 }
 
 /// The JSON schemas the OpenAPI document refers to.
-async fn schema(axum::extract::Path(name): axum::extract::Path<String>) -> Result<Response, ApiError> {
+async fn schema(
+    axum::extract::Path(name): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
     let (_, text) = SCHEMAS
         .iter()
         .find(|(n, _)| *n == name)

@@ -69,7 +69,9 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
             res
         }
         Ok(None) => match declared_length(&req) {
-            Some(len) if len > state.config.max_upload_bytes as u64 => too_large(req, len, state.config.max_upload_bytes).await,
+            Some(len) if len > state.config.max_upload_bytes as u64 => {
+                too_large(req, len, state.config.max_upload_bytes).await
+            }
             _ => next.run(req).await,
         },
     };
@@ -77,12 +79,18 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
         res = json_errors(res).await;
     }
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
@@ -109,9 +117,7 @@ async fn too_large(req: Request, len: u64, limit: usize) -> Response {
     use http_body_util::BodyExt as _;
     if len <= limit as u64 + DRAIN_MAX {
         let mut body = req.into_body();
-        let drain = async {
-            while let Some(Ok(_)) = body.frame().await {}
-        };
+        let drain = async { while let Some(Ok(_)) = body.frame().await {} };
         let _ = tokio::time::timeout(std::time::Duration::from_secs(30), drain).await;
     }
     let mut res = ApiError::new(
@@ -197,7 +203,11 @@ fn cookie(h: &HeaderMap) -> Option<String> {
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .find_map(|kv| kv.trim().strip_prefix(&format!("{COOKIE}=")).map(str::to_string))
+        .find_map(|kv| {
+            kv.trim()
+                .strip_prefix(&format!("{COOKIE}="))
+                .map(str::to_string)
+        })
 }
 
 /// Compares tokens in time independent of where they differ.

@@ -52,7 +52,9 @@ pub struct Config {
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("binding to {0} (not loopback) needs an access token: pass --token or set PROVCHECK_TOKEN")]
+    #[error(
+        "binding to {0} (not loopback) needs an access token: pass --token or set PROVCHECK_TOKEN"
+    )]
     TokenRequired(SocketAddr),
     #[error("the access token must be at least {min} characters")]
     TokenTooShort { min: usize },

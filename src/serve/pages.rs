@@ -22,12 +22,23 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../../templates/base.html")),
     ("desk.html", include_str!("../../templates/desk.html")),
     ("corpus.html", include_str!("../../templates/corpus.html")),
-    ("reference.html", include_str!("../../templates/reference.html")),
+    (
+        "reference.html",
+        include_str!("../../templates/reference.html"),
+    ),
     ("error.html", include_str!("../../templates/error.html")),
 ];
 const ASSETS: &[(&str, &str, &str)] = &[
-    ("app.js", "text/javascript; charset=utf-8", include_str!("../../assets/app.js")),
-    ("style.css", "text/css; charset=utf-8", include_str!("../../assets/style.css")),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../../assets/app.js"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_str!("../../assets/style.css"),
+    ),
 ];
 
 /// The compiled templates.
@@ -128,7 +139,11 @@ async fn corpus(
 
 async fn reference(State(state): State<Arc<AppState>>, UrlPath(id): UrlPath<String>) -> Response {
     let Some(id) = id.parse::<i64>().ok().filter(|n| *n > 0) else {
-        return error_page(&state, StatusCode::BAD_REQUEST, "a reference id is a positive integer");
+        return error_page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            "a reference id is a positive integer",
+        );
     };
     let paths = style(&state);
     let found = on_matcher(&state, move |l| {
@@ -136,18 +151,20 @@ async fn reference(State(state): State<Arc<AppState>>, UrlPath(id): UrlPath<Stri
     })
     .await;
     match found {
-        Ok(Some(r)) => state
-            .pages
-            .render("reference.html", context! { page => "corpus", r => minijinja::Value::from(minijinja::value::Serde(&r)) }),
+        Ok(Some(r)) => state.pages.render(
+            "reference.html",
+            context! { page => "corpus", r => minijinja::Value::from(minijinja::value::Serde(&r)) },
+        ),
         Ok(None) => error_page(&state, StatusCode::NOT_FOUND, &format!("no reference {id}")),
         Err(e) => error_page(&state, e.status, &e.message),
     }
 }
 
 fn error_page(state: &AppState, status: StatusCode, message: &str) -> Response {
-    let mut res = state
-        .pages
-        .render("error.html", context! { page => "error", status => status.as_u16(), message });
+    let mut res = state.pages.render(
+        "error.html",
+        context! { page => "error", status => status.as_u16(), message },
+    );
     *res.status_mut() = status;
     res
 }

@@ -46,7 +46,12 @@ fn parse_id(id: &str) -> Result<i64, ApiError> {
 }
 
 /// A reference as the API shows it, without EXIF unless `full`.
-pub fn reference_json(corpus: &Corpus, id: i64, paths: &Style, full: bool) -> crate::Result<Option<Value>> {
+pub fn reference_json(
+    corpus: &Corpus,
+    id: i64,
+    paths: &Style,
+    full: bool,
+) -> crate::Result<Option<Value>> {
     let Some(r) = corpus.reference(id)? else {
         return Ok(None);
     };
@@ -121,7 +126,8 @@ async fn one(
         reference_json(l.corpus, id, &paths, true).map_err(internal)
     })
     .await?;
-    let v = found.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no reference {id}")))?;
+    let v =
+        found.ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no reference {id}")))?;
     Ok(axum::Json(v).into_response())
 }
 
@@ -142,11 +148,10 @@ async fn picture(
     let side = p.side.unwrap_or(THUMB_SIDE).clamp(16, MAX_SIDE);
     let limits = state.config.limits;
     let jpeg = on_matcher(&state, move |l| {
-        let r = l
-            .corpus
-            .reference(id)
-            .map_err(internal)?
-            .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, format!("no reference {id}")))?;
+        let r =
+            l.corpus.reference(id).map_err(internal)?.ok_or_else(|| {
+                ApiError::new(StatusCode::NOT_FOUND, format!("no reference {id}"))
+            })?;
         crate::thumbnail::thumbnail_jpeg(&r.path, side, &limits).map_err(|e| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -252,7 +257,10 @@ async fn add(
         })?;
         let mut refs = Vec::new();
         for k in &kept {
-            if let Some(id) = corpus.file_id(&crate::corpus::corpus_key(k)).map_err(internal)? {
+            if let Some(id) = corpus
+                .file_id(&crate::corpus::corpus_key(k))
+                .map_err(internal)?
+            {
                 refs.extend(reference_json(corpus, id, &paths, true).map_err(internal)?);
             }
         }
@@ -265,7 +273,11 @@ async fn add(
     } else {
         StatusCode::CREATED
     };
-    Ok((status, axum::Json(json!({"summary": summary, "references": refs}))).into_response())
+    Ok((
+        status,
+        axum::Json(json!({"summary": summary, "references": refs})),
+    )
+        .into_response())
 }
 
 /// Copies an uploaded picture into the uploads folder under its SHA-256
@@ -273,7 +285,7 @@ async fn add(
 fn keep(path: &Path, uploads: &Path) -> std::io::Result<PathBuf> {
     let bytes = std::fs::read(path)?;
     let ext = crate::decode::sniff(&bytes)
-        .map(|f| crate::decode::format_name(f))
+        .map(crate::decode::format_name)
         .unwrap_or("bin");
     let name = format!("{}.{ext}", &crate::analyze::sha256_hex(&bytes)[..32]);
     let dest = uploads.join(name);

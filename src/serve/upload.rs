@@ -70,7 +70,12 @@ pub async fn save(
     let dir = tempfile::Builder::new()
         .prefix("provcheck-serve-")
         .tempdir()
-        .map_err(|e| ApiError::new(StatusCode::INSUFFICIENT_STORAGE, format!("cannot store the upload: {e}")))?;
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!("cannot store the upload: {e}"),
+            )
+        })?;
     let mut files: Vec<Part> = Vec::new();
     let mut text = BTreeMap::new();
     while let Some(field) = multipart.next_field().await.map_err(multipart_error)? {
@@ -90,15 +95,15 @@ pub async fn save(
                         return Err(ApiError::bad(format!("{clean}: empty file (0 bytes)")));
                     }
                     crate::decode::sniff(&bytes).map_err(|e| {
-                        ApiError::new(
-                            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                            format!("{clean}: {e}"),
-                        )
+                        ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("{clean}: {e}"))
                     })?;
                 }
                 let path = dir.path().join(&clean);
                 tokio::fs::write(&path, &bytes).await.map_err(|e| {
-                    ApiError::new(StatusCode::INSUFFICIENT_STORAGE, format!("cannot store the upload: {e}"))
+                    ApiError::new(
+                        StatusCode::INSUFFICIENT_STORAGE,
+                        format!("cannot store the upload: {e}"),
+                    )
                 })?;
                 files.push(Part {
                     field: name,

@@ -54,7 +54,12 @@ impl Driver {
             assert!(Instant::now() < deadline, "chromedriver did not answer");
             std::thread::sleep(Duration::from_millis(100));
         }
-        let mut driver = Driver { child, http, session: String::new(), base };
+        let mut driver = Driver {
+            child,
+            http,
+            session: String::new(),
+            base,
+        };
         let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
             "binary": chromium,
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -88,13 +93,21 @@ impl Driver {
     }
 
     fn find(&self, css: &str) -> String {
-        let v = self.call("POST", "/element", json!({"using": "css selector", "value": css}));
+        let v = self.call(
+            "POST",
+            "/element",
+            json!({"using": "css selector", "value": css}),
+        );
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
     fn type_into(&self, css: &str, text: &str) {
         let e = self.find(css);
-        self.call("POST", &format!("/element/{e}/value"), json!({"text": text}));
+        self.call(
+            "POST",
+            &format!("/element/{e}/value"),
+            json!({"text": text}),
+        );
     }
 
     fn click(&self, css: &str) {
@@ -103,7 +116,11 @@ impl Driver {
     }
 
     fn script(&self, script: &str) -> Value {
-        self.call("POST", "/execute/sync", json!({"script": script, "args": []}))
+        self.call(
+            "POST",
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
     }
 
     /// Waits until `script` returns true.
@@ -158,10 +175,18 @@ fn the_desk_works_in_headless_chromium() {
     let mut lines = vec![csv.lines().next().unwrap().to_string()];
     for name in ["storm.jpg", "gps_dscn0025.jpg", "coffee.jpg"] {
         std::fs::copy(references().join(name), refs.join(name)).unwrap();
-        lines.extend(csv.lines().filter(|l| l.starts_with(&format!("{name},"))).map(String::from));
+        lines.extend(
+            csv.lines()
+                .filter(|l| l.starts_with(&format!("{name},")))
+                .map(String::from),
+        );
     }
     std::fs::write(refs.join("context.csv"), lines.join("\n") + "\n").unwrap();
-    let server = Server::start(tmp.path(), &tmp.path().join("corpus.db"), &["--corpus", "refs"]);
+    let server = Server::start(
+        tmp.path(),
+        &tmp.path().join("corpus.db"),
+        &["--corpus", "refs"],
+    );
     let profile = tmp.path().join("chromium-profile");
     let driver = Driver::start(&chromium, &chromedriver, &profile);
     let examples = references().join("examples");
@@ -172,10 +197,16 @@ fn the_desk_works_in_headless_chromium() {
 
     // The example statement and its pictures: three verdicts.
     driver.go(&server.at("/"));
-    driver.type_into("#statement-file", &examples.join("statement.toml").display().to_string());
+    driver.type_into(
+        "#statement-file",
+        &examples.join("statement.toml").display().to_string(),
+    );
     driver.type_into("#statement-pictures", &attached.join("\n"));
     driver.click("#check-button");
-    driver.wait("return document.querySelectorAll('#verdicts article').length === 3", "the verdicts");
+    driver.wait(
+        "return document.querySelectorAll('#verdicts article').length === 3",
+        "the verdicts",
+    );
     let text = driver.script("return document.querySelector('#verdicts').innerText");
     let text = text.as_str().unwrap().to_lowercase();
     assert_eq!(text.matches("misattributed").count(), 2, "{text}");
@@ -185,26 +216,45 @@ fn the_desk_works_in_headless_chromium() {
 
     // The compare view of the cropped copy, in its overlay mode.
     driver.click("#verdicts .compare-button");
-    driver.wait("return document.querySelector('#compare').open", "the compare view");
+    driver.wait(
+        "return document.querySelector('#compare').open",
+        "the compare view",
+    );
     driver.wait("return document.querySelector('#cmp-ref').complete && document.querySelector('#cmp-ref').naturalWidth > 0", "the reference picture");
     driver.click("#compare [data-mode=slider]");
-    driver.wait("return document.querySelector('#compare-stage canvas') !== null", "the aligned slider");
+    driver.wait(
+        "return document.querySelector('#compare-stage canvas') !== null",
+        "the aligned slider",
+    );
     driver.screenshot("serve-compare.png");
     driver.click("#compare-close");
 
     // A reference added with its context, then found by the search.
     driver.go(&server.at("/corpus"));
-    driver.type_into("#add-form input[name=picture]", &references().join("chelsea.jpg").display().to_string());
-    driver.type_into("#add-form input[name=caption]", "Cat on a desk, added by the browser test");
+    driver.type_into(
+        "#add-form input[name=picture]",
+        &references().join("chelsea.jpg").display().to_string(),
+    );
+    driver.type_into(
+        "#add-form input[name=caption]",
+        "Cat on a desk, added by the browser test",
+    );
     driver.type_into("#add-form input[name=publisher]", "Browser Desk");
     driver.type_into("#add-form input[name=published]", "2024-03-02");
     driver.click("#add-form button[type=submit]");
-    driver.wait("return document.querySelector('#add-status').innerText.startsWith('Added 1')", "the added reference");
+    driver.wait(
+        "return document.querySelector('#add-status').innerText.startsWith('Added 1')",
+        "the added reference",
+    );
     driver.go(&server.at("/corpus?q=browser+desk"));
-    let found = driver.script("return Array.from(document.querySelectorAll('#refs li')).map(li => li.innerText)");
+    let found = driver
+        .script("return Array.from(document.querySelectorAll('#refs li')).map(li => li.innerText)");
     let found = found.as_array().unwrap();
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].as_str().unwrap().contains("Cat on a desk"), "{found:?}");
+    assert!(
+        found[0].as_str().unwrap().contains("Cat on a desk"),
+        "{found:?}"
+    );
     driver.go(&server.at("/corpus"));
     driver.screenshot("serve-corpus.png");
 }

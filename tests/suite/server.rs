@@ -78,7 +78,13 @@ impl jsonschema::Retrieve for LocalSchemas {
         &self,
         uri: &jsonschema::Uri<String>,
     ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        let name = uri.path().as_str().rsplit('/').next().unwrap_or("").to_string();
+        let name = uri
+            .path()
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
         let file = if name.ends_with(".schema.json") {
             name
         } else {
@@ -100,9 +106,15 @@ pub fn openapi() -> Value {
 pub fn assert_conforms(path: &str, method: &str, status: u16, body: &Value) {
     let doc = openapi();
     let op = &doc["paths"][path][method];
-    assert!(op.is_object(), "{method} {path} is not in the OpenAPI document");
+    assert!(
+        op.is_object(),
+        "{method} {path} is not in the OpenAPI document"
+    );
     let mut response = op["responses"][status.to_string()].clone();
-    assert!(response.is_object(), "{method} {path} has no response {status} in the OpenAPI document");
+    assert!(
+        response.is_object(),
+        "{method} {path} has no response {status} in the OpenAPI document"
+    );
     if let Some(r) = response["$ref"].as_str() {
         let name = r.rsplit('/').next().unwrap();
         response = doc["components"]["responses"][name].clone();
@@ -118,5 +130,8 @@ pub fn assert_conforms(path: &str, method: &str, status: u16, body: &Value) {
         .build(&root)
         .expect("the OpenAPI schemas compile");
     let errors: Vec<String> = validator.iter_errors(body).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{method} {path} {status}: {errors:?}\n{body}");
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status}: {errors:?}\n{body}"
+    );
 }
