@@ -26,6 +26,7 @@ pub mod index;
 pub mod matching;
 pub mod query;
 pub mod report;
+pub mod serve;
 pub mod statement;
 pub mod thumbnail;
 pub mod verify;

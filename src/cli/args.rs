@@ -168,6 +168,24 @@ pub enum Command {
         #[command(flatten)]
         corpus: CorpusDir,
     },
+    /// Serve the verification desk (web pages) and the HTTP API (/api/v1).
+    Serve {
+        /// Address to listen on; anything but loopback needs --token.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: std::net::SocketAddr,
+        /// Access token required on every request (at least 16 characters).
+        #[arg(long, env = "PROVCHECK_TOKEN", hide_env_values = true)]
+        token: Option<String>,
+        /// Largest request body (all pictures of one request), in MiB.
+        #[arg(long, default_value_t = 64)]
+        max_upload_mib: u64,
+        /// Folder where pictures added through the desk are kept
+        /// (default: `uploads` in the reference folder, or beside the database).
+        #[arg(long)]
+        uploads: Option<PathBuf>,
+        #[command(flatten)]
+        corpus: CorpusDir,
+    },
     /// Measure matching robustness: transformed copies of the originals
     /// queried against them (recall at rank 1, false matches, distances).
     Eval {

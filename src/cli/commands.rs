@@ -42,6 +42,19 @@ pub fn run(cli: &Cli) -> Result<i32> {
             corpus,
         } => ctx.query(images, *top, *max_distance, corpus),
         Command::Check { statement, corpus } => ctx.check(statement, corpus),
+        Command::Serve {
+            bind,
+            token,
+            max_upload_mib,
+            uploads,
+            corpus,
+        } => ctx.serve(
+            *bind,
+            token.clone(),
+            *max_upload_mib,
+            uploads.clone(),
+            corpus,
+        ),
         Command::Eval {
             originals,
             distractors,
@@ -530,6 +543,50 @@ impl<'a> Ctx<'a> {
             }
         }
         Ok(exit_code(errors, found))
+    }
+
+    /// `serve`: indexes `--corpus DIR` first (as `query` does), then serves
+    /// until stopped.
+    fn serve(
+        &self,
+        bind: std::net::SocketAddr,
+        token: Option<String>,
+        max_upload_mib: u64,
+        uploads: Option<PathBuf>,
+        dir: &CorpusDir,
+    ) -> Result<i32> {
+        let mut corpus = self.open_corpus()?;
+        self.prepare_corpus(&mut corpus, dir)?;
+        drop(corpus);
+        let corpus_dir = dir.corpus.as_ref().map(|d| corpus_key(d));
+        let uploads = uploads.unwrap_or_else(|| match &corpus_dir {
+            Some(d) => d.join("uploads"),
+            None => corpus_key(&self.cli.db)
+                .parent()
+                .map(|p| p.join("uploads"))
+                .unwrap_or_else(|| PathBuf::from("uploads")),
+        });
+        let config = provcheck::serve::Config {
+            bind,
+            db: self.cli.db.clone(),
+            corpus_dir,
+            uploads,
+            token,
+            limits: self.limits,
+            max_upload_bytes: usize::try_from(max_upload_mib.saturating_mul(1024 * 1024))
+                .unwrap_or(usize::MAX),
+            workers: self
+                .cli
+                .threads
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+            base: self.paths.base.clone().unwrap_or_default(),
+        };
+        provcheck::serve::run(config, |addr| {
+            // The first line on stdout: scripts and tests read the address here.
+            println!("provcheck: serving on http://{addr}/");
+            let _ = std::io::stdout().flush();
+        })?;
+        Ok(EXIT_CLEAN)
     }
 
     fn check(&self, statement_file: &Path, dir: &CorpusDir) -> Result<i32> {

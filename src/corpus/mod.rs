@@ -10,6 +10,7 @@ mod build;
 mod copy;
 mod import;
 mod postgres;
+mod search;
 mod sqlite;
 mod types;
 
@@ -26,6 +27,7 @@ pub use build::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport,
 pub use copy::{copy, CopyReport};
 pub use postgres::connect::{is_postgres_url, mask as mask_password};
 pub use postgres::PG_SCHEMA_VERSION;
+pub use search::MAX_SEARCH;
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
     Cached, External, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats,
@@ -83,6 +85,12 @@ pub trait Store: Send {
     /// Writes whole files as [`Store::stored_files`] reads them (one
     /// transaction), replacing any under the same keys.
     fn write_stored(&mut self, files: &[StoredFile]) -> Result<()>;
+    /// File ids of the references whose file name or any context field
+    /// contains `text` (see [`Corpus::search_references`]). The default
+    /// reads every reference; an engine may answer from an index instead.
+    fn search(&self, text: &str, limit: usize, offset: usize) -> Result<Vec<i64>> {
+        search::scan(self, text, limit, offset)
+    }
 }
 
 /// The corpus of one location, whatever engine stores it.

@@ -1,5 +1,6 @@
 mod engines;
 
+mod browser;
 mod check;
 mod cli;
 mod corpus;
@@ -22,6 +23,8 @@ mod properties;
 mod query;
 mod readme;
 mod schemas;
+mod serve;
+mod server;
 mod snapshots;
 mod usage;
 mod util;

@@ -149,6 +149,10 @@ impl Store for SqliteStore {
         &self.location
     }
 
+    fn search(&self, text: &str, limit: usize, offset: usize) -> Result<Vec<i64>> {
+        super::search::sqlite(&self.conn, text, limit, offset)
+    }
+
     fn schema_version(&self) -> Result<i64> {
         Ok(self
             .conn
