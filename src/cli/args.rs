@@ -110,6 +110,7 @@ impl Command {
             Command::Man => "man".into(),
             Command::Check { .. } => "check".into(),
             Command::Eval { .. } => "eval".into(),
+            Command::Serve { .. } => "serve".into(),
         }
     }
 }
