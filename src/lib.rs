@@ -29,3 +29,4 @@ pub mod report;
 pub mod statement;
 pub mod thumbnail;
 pub mod verify;
+pub mod video;
