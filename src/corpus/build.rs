@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use super::store::{insert_context, upsert_analysis};
 use super::Corpus;
 use crate::analyze::{analyze_many, file_stamp, Depth, Progress};
 use crate::context::Context;
@@ -107,39 +106,31 @@ pub fn add_paths(
     for chunk in stale.chunks(CHUNK) {
         let files: Vec<PathBuf> = chunk.iter().map(|(f, _)| f.clone()).collect();
         let results = analyze_many(&files, &opts.limits, Depth::Reference, &chunk_progress);
-        let tx = corpus.transaction()?;
+        let mut written = Vec::new();
         for ((path, result), (_, key)) in results.into_iter().zip(chunk) {
             match result {
                 Ok(analysis) => {
                     report.decoded += 1;
-                    if upsert_analysis(&tx, &key.to_string_lossy(), &analysis)? {
-                        report.added += 1;
-                    } else {
-                        report.updated += 1;
-                    }
+                    written.push((key.to_string_lossy().into_owned(), analysis));
                     kept.push(key.clone());
                 }
                 Err(error) => report.failures.push(FileFailure { path, error }),
             }
         }
-        tx.commit()?;
-    }
-    if let Some(ctx) = &opts.context {
-        let tx = corpus.transaction()?;
-        for key in &kept {
-            let id: Option<i64> = tx
-                .query_row(
-                    "SELECT id FROM files WHERE path = ?1",
-                    [key.to_string_lossy()],
-                    |r| r.get(0),
-                )
-                .ok();
-            if let Some(id) = id {
-                insert_context(&tx, id, ctx, false)?;
-                report.contexts_attached += 1;
+        for new in corpus.write_analyses(&written)? {
+            if new {
+                report.added += 1;
+            } else {
+                report.updated += 1;
             }
         }
-        tx.commit()?;
+    }
+    if let Some(ctx) = &opts.context {
+        let keys: Vec<String> = kept
+            .iter()
+            .map(|k| k.to_string_lossy().into_owned())
+            .collect();
+        report.contexts_attached += corpus.attach_context(&keys, ctx)?;
     }
     if opts.prune {
         let mut gone = Vec::new();

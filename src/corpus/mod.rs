@@ -1,116 +1,283 @@
-//! The reference corpus: a SQLite file (WAL, busy timeout) holding every
-//! reference image's hashes, EXIF and known contexts. The schema comes from
-//! embedded SQL migrations; a database newer than this build is refused.
+//! The reference corpus: every reference image's hashes, EXIF and known
+//! contexts, behind one storage interface ([`Store`]) with an engine per
+//! kind of location: a SQLite file (the zero-setup default). Each engine
+//! owns its embedded, versioned schema migrations and refuses a database
+//! newer than this build. The rest of the crate talks to [`Corpus`] only.
 
 mod build;
-mod store;
+mod import;
+mod sqlite;
+mod types;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
-use rusqlite::Connection;
-
-use crate::error::{Error, Result};
+use crate::analyze::Analysis;
+use crate::context::{Context, ContextRecord};
+use crate::error::Result;
+use crate::exif::ExifSummary;
+use crate::features::Features;
+use crate::hash::Pdq;
 
 pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
-pub use store::ImportReport;
-pub use store::{FileEntry, Reference, SearchHashes, Stats};
+pub use sqlite::SCHEMA_VERSION;
+pub use types::{
+    Cached, External, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats,
+};
 
-/// Embedded migrations, applied in order; the schema version is their count.
-const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_initial.sql"),
-    include_str!("../../migrations/0002_features.sql"),
-    include_str!("../../migrations/0003_exif_subsec.sql"),
-];
+/// One storage engine of the corpus. Files are keyed by their canonical
+/// absolute path (or `external:…` for hash-only references); ids are the
+/// store's own, stable while the file stays stored. Reads take `&self`,
+/// writes `&mut self`; each write method is one transaction (all or
+/// nothing).
+pub trait Store: Send {
+    /// Where the corpus lives, as shown to people (a file path; never a
+    /// password).
+    fn location(&self) -> &str;
+    /// The schema version (the number of migrations applied).
+    fn schema_version(&self) -> Result<i64>;
+    /// What is stored of the file under `key`, for an incremental build.
+    fn cached(&self, key: &str) -> Result<Option<Cached>>;
+    fn file_id(&self, key: &str) -> Result<Option<i64>>;
+    /// Every reference with its hashes, in file id order.
+    fn references(&self) -> Result<Vec<Reference>>;
+    fn reference(&self, file_id: i64) -> Result<Option<Reference>>;
+    /// The local features of a reference, if it has current ones.
+    fn features(&self, file_id: i64) -> Result<Option<Features>>;
+    /// Ids of the files whose bytes have this (hex) SHA-256, ascending.
+    fn files_with_sha256(&self, sha256: &str) -> Result<Vec<i64>>;
+    /// Calls `f` with what the search index needs of every reference, in
+    /// file id order, each file once.
+    fn for_each_search_hash(&self, f: &mut dyn FnMut(SearchHashes<'_>)) -> Result<()>;
+    /// Known contexts of a file, earliest publication first (undated last).
+    fn contexts(&self, file_id: i64) -> Result<Vec<Context>>;
+    /// The stored EXIF of a file (empty when none).
+    fn exif(&self, file_id: i64) -> Result<ExifSummary>;
+    /// Every file with its PDQ, context count and earliest publication, by path.
+    fn list(&self) -> Result<Vec<FileEntry>>;
+    fn stats(&self) -> Result<Stats>;
+    /// Every stored key.
+    fn keys(&self) -> Result<Vec<String>>;
+    /// Inserts or replaces analysed files, each under its key; true for
+    /// each file that was new.
+    fn write_analyses(&mut self, files: &[(String, Analysis)]) -> Result<Vec<bool>>;
+    /// Attaches `context` to the stored files of `keys` (replacing one with
+    /// the same source URL); returns how many files it was attached to.
+    fn attach_context(&mut self, keys: &[String], context: &Context) -> Result<usize>;
+    /// Removes the files under `keys`; returns how many were stored.
+    fn remove(&mut self, keys: &[String]) -> Result<usize>;
+    /// Attaches imported context records, in the given order: by path key,
+    /// else by SHA-256 (every file with those bytes), else to a hash-only
+    /// reference created from the record's hashes.
+    fn import(&mut self, records: &[ImportRecord<'_>]) -> Result<ImportReport>;
+}
 
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
-
+/// The corpus of one location, whatever engine stores it.
 pub struct Corpus {
-    conn: Connection,
-    path: PathBuf,
+    store: Box<dyn Store>,
 }
 
 impl Corpus {
-    /// Opens (creating if needed) and migrates the corpus at `path`.
-    pub fn open(path: &Path) -> Result<Corpus> {
-        let conn = Connection::open(path)?;
-        let mut corpus = Corpus {
-            conn,
-            path: path.to_path_buf(),
-        };
-        let not_a_db = |e: Error| match e {
-            Error::Db(rusqlite::Error::SqliteFailure(f, _))
-                if matches!(
-                    f.code,
-                    rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt
-                ) =>
-            {
-                Error::NotADatabase(path.to_path_buf())
-            }
-            other => other,
-        };
-        corpus.configure().map_err(not_a_db)?;
-        corpus.migrate().map_err(not_a_db)?;
-        Ok(corpus)
+    /// Opens (creating if needed) and migrates the corpus at `location`, a
+    /// SQLite file path.
+    ///
+    /// Errors: [`crate::error::Error::NotADatabase`] for a file that is not
+    /// a provcheck database, [`crate::error::Error::DbTooNew`] for a schema
+    /// newer than this build, or the engine's own error.
+    pub fn open(location: &Path) -> Result<Corpus> {
+        Ok(Corpus {
+            store: Box::new(sqlite::SqliteStore::open(location)?),
+        })
     }
 
     /// An in-memory corpus (for evaluation and tests of the library).
     pub fn in_memory() -> Result<Corpus> {
-        let mut corpus = Corpus {
-            conn: Connection::open_in_memory()?,
-            path: PathBuf::from(":memory:"),
-        };
-        corpus.configure()?;
-        corpus.migrate()?;
-        Ok(corpus)
+        Ok(Corpus {
+            store: Box::new(sqlite::SqliteStore::in_memory()?),
+        })
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
+    /// The storage engine itself.
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
     }
 
-    fn configure(&mut self) -> Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(10))?;
-        // 16 KiB pages for a new file (an existing one keeps its own): a
-        // quarter of the writes of the default 4 KiB on large imports.
-        self.conn.pragma_update(None, "page_size", 16_384)?;
-        self.conn.pragma_update(None, "journal_mode", "WAL")?;
-        self.conn.pragma_update(None, "synchronous", "NORMAL")?;
-        self.conn.pragma_update(None, "foreign_keys", "ON")?;
-        // Statement journals (kept by inserts that may need undoing) in
-        // memory rather than a temporary file: a file costs a dozen writes
-        // per imported record.
-        self.conn.pragma_update(None, "temp_store", "MEMORY")?;
-        // Up to 256 MiB of page cache (allocated only as pages are used): a
-        // large import or build then writes each page to the WAL once instead
-        // of spilling and rewriting it.
-        self.conn.pragma_update(None, "cache_size", -262_144)?;
-        Ok(())
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let version: i64 = self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?;
-        if version > SCHEMA_VERSION {
-            return Err(Error::DbTooNew {
-                path: self.path.clone(),
-                found: version,
-                supported: SCHEMA_VERSION,
-            });
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            let tx = self.conn.transaction()?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
-        }
-        Ok(())
+    /// Where the corpus lives, as shown to people.
+    pub fn location(&self) -> &str {
+        self.store.location()
     }
 
     pub fn schema_version(&self) -> Result<i64> {
+        self.store.schema_version()
+    }
+
+    pub(crate) fn cached(&self, key: &str) -> Result<Option<Cached>> {
+        self.store.cached(key)
+    }
+
+    pub fn file_id(&self, path: &Path) -> Result<Option<i64>> {
+        self.store.file_id(&path.to_string_lossy())
+    }
+
+    /// Every reference with its hashes, in file order.
+    pub fn references(&self) -> Result<Vec<Reference>> {
+        self.store.references()
+    }
+
+    /// One reference by file id.
+    pub fn reference(&self, file_id: i64) -> Result<Option<Reference>> {
+        self.store.reference(file_id)
+    }
+
+    /// The local features of a reference, if it has current ones.
+    pub fn features(&self, file_id: i64) -> Result<Option<Features>> {
+        self.store.features(file_id)
+    }
+
+    /// Files whose bytes have this SHA-256.
+    pub fn files_with_sha256(&self, sha256: &str) -> Result<Vec<i64>> {
+        self.store.files_with_sha256(sha256)
+    }
+
+    /// Streams what the search index needs of every reference, in file id
+    /// order.
+    pub fn for_each_search_hash(&self, mut f: impl FnMut(SearchHashes<'_>)) -> Result<()> {
+        self.store.for_each_search_hash(&mut f)
+    }
+
+    pub fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {
+        self.store.contexts(file_id)
+    }
+
+    pub fn exif(&self, file_id: i64) -> Result<ExifSummary> {
+        self.store.exif(file_id)
+    }
+
+    pub fn list(&self) -> Result<Vec<FileEntry>> {
+        self.store.list()
+    }
+
+    pub fn stats(&self) -> Result<Stats> {
+        self.store.stats()
+    }
+
+    /// Removes the given files (by stored path). Returns how many were removed.
+    pub fn remove(&mut self, paths: &[PathBuf]) -> Result<usize> {
+        let keys: Vec<String> = paths
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        self.store.remove(&keys)
+    }
+
+    /// Stored paths under `dir` whose files no longer exist.
+    pub(crate) fn missing_under(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         Ok(self
-            .conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))?)
+            .store
+            .keys()?
+            .into_iter()
+            .map(PathBuf::from)
+            .filter(|p| p.starts_with(dir) && !p.exists())
+            .collect())
+    }
+
+    /// Attaches context records: by `path` (resolved against `base`) or by
+    /// `sha256` (every file with those bytes). Re-importing the same source
+    /// URL for a file replaces that record.
+    pub fn import_contexts(
+        &mut self,
+        records: &[ContextRecord],
+        base: &Path,
+    ) -> Result<ImportReport> {
+        // In key order (stable, so records of one picture keep theirs): new
+        // rows then land at the end of the path and sha256 indexes instead
+        // of all over them, which keeps a million-record import in cache.
+        let mut order: Vec<&ContextRecord> = records.iter().collect();
+        order.sort_by(|a, b| import_key(a).cmp(&import_key(b)));
+        let resolved: Vec<ImportRecord<'_>> = order
+            .into_iter()
+            .map(|rec| ImportRecord {
+                path: rec.path.as_ref().map(|p| {
+                    let full = base.join(p);
+                    let key = full.canonicalize().unwrap_or(full);
+                    key.to_string_lossy().into_owned()
+                }),
+                sha256: rec.sha256.as_deref(),
+                external: rec
+                    .pdq
+                    .as_deref()
+                    .and_then(Pdq::from_hex)
+                    .map(|pdq| external(rec, pdq)),
+                label: rec.path.clone().or(rec.sha256.clone()).unwrap_or_default(),
+                context: &rec.context,
+            })
+            .collect();
+        self.store.import(&resolved)
+    }
+
+    /// One exported record per known context of each file (one without
+    /// context for files that have none): hashes plus context, in the
+    /// import format.
+    pub fn export(&self) -> Result<Vec<ContextRecord>> {
+        let mut out = Vec::new();
+        for r in self.references()? {
+            let contexts = self.contexts(r.file_id)?;
+            let contexts = if contexts.is_empty() {
+                vec![Context::default()]
+            } else {
+                contexts
+            };
+            for context in contexts {
+                out.push(ContextRecord {
+                    path: Some(r.path.to_string_lossy().into_owned()),
+                    sha256: (!r.sha256.is_empty()).then(|| r.sha256.clone()),
+                    pdq: Some(r.pdq.to_hex()),
+                    pdq_quality: Some(r.pdq_quality),
+                    phash64: (r.phash != 0).then(|| crate::hash::phash_hex(r.phash)),
+                    context,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inserts or replaces analysed files (one transaction); true for each
+    /// new one.
+    pub(crate) fn write_analyses(&mut self, files: &[(String, Analysis)]) -> Result<Vec<bool>> {
+        self.store.write_analyses(files)
+    }
+
+    pub(crate) fn attach_context(&mut self, keys: &[String], context: &Context) -> Result<usize> {
+        self.store.attach_context(keys, context)
+    }
+}
+
+/// The order records are imported in: by SHA-256, else PDQ, else path.
+fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
+    (
+        rec.sha256.as_deref().unwrap_or(""),
+        rec.pdq.as_deref().unwrap_or(""),
+        rec.path.as_deref().unwrap_or(""),
+    )
+}
+
+/// Key of a hash-only reference: `external:` and its SHA-256, or its PDQ.
+pub fn external_key(rec: &ContextRecord, pdq: &Pdq) -> String {
+    format!(
+        "external:{}",
+        rec.sha256.clone().unwrap_or_else(|| pdq.to_hex())
+    )
+}
+
+/// The hash-only reference an imported record with a PDQ stands for.
+fn external(rec: &ContextRecord, pdq: Pdq) -> External {
+    let quality = rec.pdq_quality.unwrap_or(100);
+    External {
+        key: external_key(rec, &pdq),
+        sha256: rec.sha256.clone().unwrap_or_default(),
+        phash: rec.phash64.as_deref().and_then(crate::hash::phash_from_hex),
+        low_information: quality < crate::hash::MIN_PDQ_QUALITY
+            || !(32..=224).contains(&pdq.count_ones()),
+        quality,
+        pdq,
     }
 }

@@ -145,7 +145,12 @@ proptest! {
     #![proptest_config(config(12))]
 
     /// The eight transforms of a picture give the eight variants of its
-    /// hash, bit for bit, for a long side of 48 to 127 pixels. From 128 on
+    /// hash, for a long side of 48 to 127 pixels, to within 2 bits: a DCT
+    /// value that ties with the median up to float rounding may fall either
+    /// side of it, and which ones do depends on the order of the sums, which
+    /// the optimiser may change (one bit of coffee.jpg at 96 px differs when
+    /// provcheck is compiled at opt-level 2). A wrong variant is ~128 bits
+    /// off. From 128 on
     /// the reference's filter and sampling are not mirror-symmetric (a side
     /// that is a multiple of 128 samples one pixel off centre, an even
     /// box-filter window leans to one side), and the two differ by up to 54
@@ -163,9 +168,10 @@ proptest! {
         let (variants, _) = pdq_dihedral(&grey_of(&img));
         for (k, d) in Dihedral::ALL.into_iter().enumerate() {
             let (of_transformed, _) = pdq_dihedral(&grey_of(&transform(&img, d)));
-            prop_assert_eq!(
-                variants[k], of_transformed[0],
-                "{} of {} at {} px", d.name(), PHOTOS[photo], side
+            let bits = variants[k].distance(&of_transformed[0]);
+            prop_assert!(
+                bits <= 2,
+                "{} of {} at {} px: {} bits", d.name(), PHOTOS[photo], side, bits
             );
         }
     }

@@ -1,0 +1,133 @@
+//! The data the corpus stores and returns, shared by every storage engine:
+//! references as the index needs them, listing and statistics rows, and the
+//! records an import resolves to.
+
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::hash::Pdq;
+
+/// A reference as the index needs it.
+#[derive(Debug, Clone)]
+pub struct Reference {
+    pub file_id: i64,
+    pub path: PathBuf,
+    pub sha256: String,
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub pdq: Pdq,
+    pub pdq_quality: u8,
+    pub phash: u64,
+    /// PDQ of the standard sub-frames (see [`crate::hash::CROPS`]).
+    pub crops: Vec<Pdq>,
+    /// PDQ of the deep crops that nominate candidates (see
+    /// [`crate::hash::window`]).
+    pub windows: Vec<Pdq>,
+    pub low_information: bool,
+}
+
+/// What the search index needs of one reference.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchHashes<'a> {
+    pub file_id: i64,
+    pub pdq: Pdq,
+    pub crops: &'a [Pdq],
+    pub windows: &'a [Pdq],
+    pub low_information: bool,
+}
+
+impl Reference {
+    /// The reference a freshly analysed file would be once stored.
+    pub fn from_analysis(file_id: i64, a: &crate::analyze::Analysis) -> Reference {
+        Reference {
+            file_id,
+            path: a.path.clone(),
+            sha256: a.sha256.clone(),
+            format: a.format.clone(),
+            width: a.width,
+            height: a.height,
+            pdq: a.hashes.pdq,
+            pdq_quality: a.hashes.pdq_quality,
+            phash: a.hashes.phash,
+            crops: a.hashes.crops.iter().map(|c| c[0]).collect(),
+            windows: a.hashes.windows.clone(),
+            low_information: a.hashes.low_information,
+        }
+    }
+}
+
+/// One line of `corpus list`.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileEntry {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub pdq: String,
+    pub pdq_quality: u8,
+    pub low_information: bool,
+    pub contexts: usize,
+    pub earliest_published: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Stats {
+    pub database: PathBuf,
+    pub schema_version: i64,
+    pub files: i64,
+    pub files_with_context: i64,
+    pub contexts: i64,
+    pub low_information: i64,
+    pub formats: Vec<(String, i64)>,
+    pub earliest_published: Option<String>,
+    pub latest_published: Option<String>,
+}
+
+/// What `import` did with a batch of context records.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ImportReport {
+    pub attached: usize,
+    /// Hash-only references created from records with a `pdq` and no file.
+    pub external: usize,
+    /// Records whose path or sha256 names no file of the corpus.
+    pub unmatched: Vec<String>,
+}
+
+/// What the store knows of a file for an incremental build: its size and
+/// modification time (ns since the epoch) when hashed, and whether it has
+/// every hash row of the current settings.
+pub struct Cached {
+    pub size: u64,
+    pub mtime_ns: i64,
+    pub current: bool,
+}
+
+/// One context record of an import, resolved for a store: the keys it may
+/// name a stored file by, and the hash-only reference to create when it
+/// names none.
+pub struct ImportRecord<'a> {
+    /// The canonical path key the record's `path` resolves to.
+    pub path: Option<String>,
+    pub sha256: Option<&'a str>,
+    pub external: Option<External>,
+    /// How the record is named when it matches nothing (its path or sha256).
+    pub label: String,
+    pub context: &'a Context,
+}
+
+/// A reference known only by its hashes (an imported record with a `pdq`
+/// and no file here), stored under `key` (see [`super::external_key`]).
+pub struct External {
+    pub key: String,
+    /// Hex SHA-256 of the original's bytes, or empty.
+    pub sha256: String,
+    pub pdq: Pdq,
+    /// PDQ quality 0-100.
+    pub quality: u8,
+    pub phash: Option<u64>,
+    pub low_information: bool,
+}
