@@ -49,6 +49,30 @@ pub struct Match {
     /// Every known appearance, earliest first.
     pub contexts: Vec<Context>,
     pub exif: ExifSummary,
+    /// What the reference is: a still, or a frame of a video.
+    pub media: Media,
+    /// For a frame of a video: seconds from the video's start, and the
+    /// frame's number (decoding order, 0 first); `None` for a still.
+    pub time: Option<f64>,
+    pub frame: Option<u64>,
+}
+
+/// What kind of reference a match is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Media {
+    Image,
+    Video,
+}
+
+impl Match {
+    /// ` @ 01:23.4` for a frame of a video, empty for a still: what follows
+    /// the reference's path when it is shown.
+    pub fn at(&self) -> String {
+        self.time
+            .map(|t| format!(" @ {}", crate::video::clock(t)))
+            .unwrap_or_default()
+    }
 }
 
 /// What verification made of a match.
@@ -378,12 +402,19 @@ impl<'c> Matcher<'c> {
             let h = &j.hit;
             (h.class, !j.verdict.is_copy(), h.distance, h.index)
         });
-        judged.truncate(opts.top);
-        let mut out = Vec::with_capacity(judged.len());
+        let mut out: Vec<Match> = Vec::with_capacity(judged.len());
         for j in judged {
+            if out.len() == opts.top {
+                break;
+            }
             // A file removed by another process since the index was read
-            // is no longer a match.
-            out.extend(self.to_match(a, j)?);
+            // is no longer a match; a video is reported once, at its
+            // closest frame (the frames next to it show the same shot).
+            if let Some(m) = self.to_match(a, j)? {
+                if m.media == Media::Image || !out.iter().any(|o| o.path == m.path) {
+                    out.push(m);
+                }
+            }
         }
         Ok(out)
     }
@@ -459,9 +490,13 @@ impl<'c> Matcher<'c> {
             Some(id) => self.corpus.reference(id)?.map(|r| r.path),
             None => None,
         };
-        let contexts = self.corpus.contexts(r.file_id)?;
+        // A frame of a video is reported as its video: its path, contexts
+        // and metadata, with the frame's time and number.
+        let frame = self.corpus.frame_of(r.file_id)?;
+        let owner = frame.as_ref().map_or(r.file_id, |f| f.video_id);
+        let contexts = self.corpus.contexts(owner)?;
         Ok(Some(Match {
-            path: r.path.clone(),
+            path: frame.as_ref().map_or_else(|| r.path.clone(), |f| f.video.clone()),
             distance: h.distance,
             similarity: h.similarity,
             chance: match (&j.verdict, h.class) {
@@ -484,7 +519,10 @@ impl<'c> Matcher<'c> {
             height: r.height,
             context: contexts.first().cloned(),
             contexts,
-            exif: self.corpus.exif(r.file_id)?,
+            exif: self.corpus.exif(owner)?,
+            media: if frame.is_some() { Media::Video } else { Media::Image },
+            time: frame.as_ref().map(|f| f.time),
+            frame: frame.as_ref().map(|f| f.frame),
         }))
     }
 

@@ -21,7 +21,7 @@ use crate::hash::Pdq;
 pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
-    Cached, External, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats,
+    Cached, External, FileEntry, FrameOf, ImportRecord, ImportReport, Reference, SearchHashes, Stats,
 };
 
 /// One storage engine of the corpus. Files are keyed by their canonical
@@ -63,7 +63,13 @@ pub trait Store: Send {
     /// Attaches `context` to the stored files of `keys` (replacing one with
     /// the same source URL); returns how many files it was attached to.
     fn attach_context(&mut self, keys: &[String], context: &Context) -> Result<usize>;
-    /// Removes the files under `keys`; returns how many were stored.
+    /// The video a stored frame was kept from (`None` for any other file,
+    /// and in an engine that stores no videos).
+    fn frame_of(&self, _file_id: i64) -> Result<Option<FrameOf>> {
+        Ok(None)
+    }
+    /// Removes the files under `keys` (a video with its frames); returns
+    /// how many were stored.
     fn remove(&mut self, keys: &[String]) -> Result<usize>;
     /// Attaches imported context records, in the given order: by path key,
     /// else by SHA-256 (every file with those bytes), else to a hash-only
@@ -142,6 +148,11 @@ impl Corpus {
     /// order.
     pub fn for_each_search_hash(&self, mut f: impl FnMut(SearchHashes<'_>)) -> Result<()> {
         self.store.for_each_search_hash(&mut f)
+    }
+
+    /// The video a stored frame was kept from, if it is one.
+    pub fn frame_of(&self, file_id: i64) -> Result<Option<FrameOf>> {
+        self.store.frame_of(file_id)
     }
 
     pub fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {

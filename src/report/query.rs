@@ -33,6 +33,9 @@ pub(crate) fn match_json(m: &Match, paths: &Style) -> serde_json::Value {
         "context": m.context,
         "contexts": m.contexts,
         "exif": m.exif,
+        "media": m.media,
+        "time": m.time,
+        "frame": m.frame,
     })
 }
 
@@ -83,7 +86,7 @@ impl Report for QueryReport<'_> {
                         rows.push(vec![
                             q.clone(),
                             (i + 1).to_string(),
-                            self.paths.show(&m.path),
+                            self.paths.show(&m.path) + &m.at(),
                             m.distance.to_string(),
                             format!("{:.3}", m.similarity),
                             Evidence::of(m, &MatchRule::default()).short(),
@@ -158,7 +161,7 @@ impl Report for QueryReport<'_> {
                         let c = m.context.clone().unwrap_or_default();
                         rows.push(vec![
                             if i == 0 { q.clone() } else { String::new() },
-                            self.paths.show(&m.path),
+                            self.paths.show(&m.path) + &m.at(),
                             Evidence::of(m, &MatchRule::default()).short(),
                             class_note(m),
                             opt(&c.published),
