@@ -289,6 +289,9 @@ pub struct QueryOutcome {
     /// Why a query without a match could not be assessed: a low-information
     /// picture is matched on identical bytes only.
     pub not_assessed: Option<LowInformation>,
+    /// For a video query: what its frames found of each reference (see
+    /// [`crate::clip`]); `result` then holds each reference's best match.
+    pub clips: Vec<crate::clip::ClipMatch>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -326,6 +329,15 @@ impl<'c> Matcher<'c> {
         self.index.len()
     }
 
+    /// How many frames are stored of the video a match names (`None` when
+    /// it is no stored video).
+    pub fn frames_of_video(&self, m: &Match) -> Result<Option<usize>> {
+        match self.corpus.file_id(&m.path)? {
+            Some(id) => self.corpus.frames_kept(id),
+            None => Ok(None),
+        }
+    }
+
     /// The matches of an analysed image, closest first. With the query's
     /// local features, the [`verify::CANDIDATES`] closest references within
     /// [`verify::RADIUS`] are verified, and as many more nominated by their
@@ -336,7 +348,11 @@ impl<'c> Matcher<'c> {
     /// ([`Index::siblings`]), and of two copies that are pictures of one
     /// scene only the stronger stays a copy ([`look_alikes`]).
     pub fn find(&self, a: &Analysis, opts: &QueryOptions) -> Result<Vec<Match>> {
-        let identical = self.corpus.files_with_sha256(&a.sha256)?;
+        // A video's frame has no bytes of its own to be identical by.
+        let identical = match a.sha256.is_empty() {
+            true => Vec::new(),
+            false => self.corpus.files_with_sha256(&a.sha256)?,
+        };
         let (rule, extra) = match &a.features {
             Some(_) => (
                 MatchRule {
@@ -540,7 +556,13 @@ impl<'c> Matcher<'c> {
         analysed
             .into_iter()
             .map(|(query, a)| {
+                let mut clips = Vec::new();
                 let (result, not_assessed) = match a {
+                    Ok(a) if a.is_video() => {
+                        clips = crate::clip::find_clip(self, &a, opts)?;
+                        let best = clips.iter().take(opts.top).map(|c| c.best.clone());
+                        (Ok(best.collect()), None)
+                    }
                     Ok(a) => {
                         let found = self.find(&a, opts)?;
                         let why = a.hashes.low_information_reason();
@@ -554,6 +576,7 @@ impl<'c> Matcher<'c> {
                     query,
                     result,
                     not_assessed,
+                    clips,
                 })
             })
             .collect()

@@ -68,6 +68,11 @@ pub trait Store: Send {
     fn frame_of(&self, _file_id: i64) -> Result<Option<FrameOf>> {
         Ok(None)
     }
+    /// How many frames are stored of the video `video_id` (`None` when it
+    /// is no stored video, and in an engine that stores no videos).
+    fn frames_kept(&self, _video_id: i64) -> Result<Option<usize>> {
+        Ok(None)
+    }
     /// Removes the files under `keys` (a video with its frames); returns
     /// how many were stored.
     fn remove(&mut self, keys: &[String]) -> Result<usize>;
@@ -148,6 +153,11 @@ impl Corpus {
     /// order.
     pub fn for_each_search_hash(&self, mut f: impl FnMut(SearchHashes<'_>)) -> Result<()> {
         self.store.for_each_search_hash(&mut f)
+    }
+
+    /// How many frames are stored of the video `video_id`, if it is one.
+    pub fn frames_kept(&self, video_id: i64) -> Result<Option<usize>> {
+        self.store.frames_kept(video_id)
     }
 
     /// The video a stored frame was kept from, if it is one.

@@ -441,6 +441,10 @@ impl Store for SqliteStore {
         video::frame_of(&self.conn, file_id)
     }
 
+    fn frames_kept(&self, video_id: i64) -> Result<Option<usize>> {
+        video::frames_kept(&self.conn, video_id)
+    }
+
     fn import(&mut self, records: &[super::ImportRecord<'_>]) -> Result<ImportReport> {
         let tx = self.conn.transaction()?;
         let report = write::import(&tx, records)?;

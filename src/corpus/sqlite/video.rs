@@ -77,6 +77,18 @@ pub(super) fn frame_of(conn: &Connection, file_id: i64) -> Result<Option<FrameOf
         .optional()?)
 }
 
+/// How many frames are stored of `video_id` (`None`: it is no video).
+pub(super) fn frames_kept(conn: &Connection, video_id: i64) -> Result<Option<usize>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT (SELECT COUNT(*) FROM video_frames WHERE video_id = ?1)
+             FROM videos WHERE file_id = ?1",
+        )?
+        .query_row([video_id], |r| r.get::<_, i64>(0))
+        .optional()?
+        .map(|n| n.max(0) as usize))
+}
+
 /// Videos stored, their kept frames, and their hours.
 pub(super) fn counts(conn: &Connection) -> Result<(i64, i64, f64)> {
     Ok(conn.query_row(
