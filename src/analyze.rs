@@ -151,7 +151,11 @@ fn analyze_video_file(path: &Path, limits: &Limits, depth: Depth) -> Result<Anal
         path: path.to_path_buf(),
         size,
         mtime_ns: 0,
-        sha256: hasher.finalize().iter().map(|b| format!("{b:02x}")).collect(),
+        sha256: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
         format: v.container.codec.clone(),
         width: if width > 0 { width } else { poster.width },
         height: if height > 0 { height } else { poster.height },

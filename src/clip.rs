@@ -33,7 +33,11 @@ impl Segment {
             false => format!("{}–{}", crate::video::clock(a), crate::video::clock(b)),
         };
         match self.reference {
-            Some(r) => format!("{} of the query is {} of the reference", span(self.query), span(r)),
+            Some(r) => format!(
+                "{} of the query is {} of the reference",
+                span(self.query),
+                span(r)
+            ),
             None => format!("at {} of the query", span(self.query)),
         }
     }
@@ -58,7 +62,11 @@ const SEGMENT_GAP_INTERVALS: f64 = 2.0;
 
 /// The references the frames of `a` (a video) match, the
 /// earliest-published first, then by the share of the query they cover.
-pub fn find_clip(matcher: &Matcher<'_>, a: &Analysis, opts: &QueryOptions) -> Result<Vec<ClipMatch>> {
+pub fn find_clip(
+    matcher: &Matcher<'_>,
+    a: &Analysis,
+    opts: &QueryOptions,
+) -> Result<Vec<ClipMatch>> {
     let Some(video) = &a.video else {
         return Ok(Vec::new());
     };
@@ -82,7 +90,9 @@ pub fn find_clip(matcher: &Matcher<'_>, a: &Analysis, opts: &QueryOptions) -> Re
             video: None,
         };
         for m in matcher.find(&frame, opts)? {
-            hits.entry(m.path.clone()).or_default().push((f.time, m.time, m));
+            hits.entry(m.path.clone())
+                .or_default()
+                .push((f.time, m.time, m));
         }
     }
     let gap = SEGMENT_GAP_INTERVALS / video.sampling.fps.max(1e-3) + 1.0;

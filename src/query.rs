@@ -512,7 +512,9 @@ impl<'c> Matcher<'c> {
         let owner = frame.as_ref().map_or(r.file_id, |f| f.video_id);
         let contexts = self.corpus.contexts(owner)?;
         Ok(Some(Match {
-            path: frame.as_ref().map_or_else(|| r.path.clone(), |f| f.video.clone()),
+            path: frame
+                .as_ref()
+                .map_or_else(|| r.path.clone(), |f| f.video.clone()),
             distance: h.distance,
             similarity: h.similarity,
             chance: match (&j.verdict, h.class) {
@@ -536,7 +538,11 @@ impl<'c> Matcher<'c> {
             context: contexts.first().cloned(),
             contexts,
             exif: self.corpus.exif(owner)?,
-            media: if frame.is_some() { Media::Video } else { Media::Image },
+            media: if frame.is_some() {
+                Media::Video
+            } else {
+                Media::Image
+            },
             time: frame.as_ref().map(|f| f.time),
             frame: frame.as_ref().map(|f| f.frame),
         }))

@@ -21,7 +21,8 @@ use crate::hash::Pdq;
 pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
-    Cached, External, FileEntry, FrameOf, ImportRecord, ImportReport, Reference, SearchHashes, Stats,
+    Cached, External, FileEntry, FrameOf, ImportRecord, ImportReport, Reference, SearchHashes,
+    Stats,
 };
 
 /// One storage engine of the corpus. Files are keyed by their canonical

@@ -206,7 +206,11 @@ pub fn vpdq_lines(a: &Analysis) -> Vec<vpdq::VpdqLine> {
         time,
     };
     match &a.video {
-        Some(v) => v.frames.iter().map(|f| line(f.frame, f.time, &f.hashes)).collect(),
+        Some(v) => v
+            .frames
+            .iter()
+            .map(|f| line(f.frame, f.time, &f.hashes))
+            .collect(),
         None => vec![line(0, 0.0, &a.hashes)],
     }
 }

@@ -63,7 +63,11 @@ fn clip_line(c: &crate::clip::ClipMatch, paths: &Style) -> String {
         None => format!("in {:.0}% of the query's frames", c.query_share * 100.0),
     };
     let segments: Vec<String> = c.segments.iter().map(|s| s.describe()).collect();
-    format!("{}: {shares}; {}", paths.show(&c.best.path), segments.join("; "))
+    format!(
+        "{}: {shares}; {}",
+        paths.show(&c.best.path),
+        segments.join("; ")
+    )
 }
 
 impl Report for QueryReport<'_> {
@@ -202,7 +206,11 @@ impl Report for QueryReport<'_> {
         super::write_table(w, &self.paths, &headers, &rows)?;
         for o in self.outcomes {
             for c in &o.clips {
-                let line = format!("{}: {}", self.paths.show(&o.query), clip_line(c, &self.paths));
+                let line = format!(
+                    "{}: {}",
+                    self.paths.show(&o.query),
+                    clip_line(c, &self.paths)
+                );
                 writeln!(w, "\n{}", self.paths.wrap(&super::printable(&line), "  "))?;
             }
             if let Some(n) = o.not_assessed {

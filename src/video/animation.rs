@@ -100,7 +100,11 @@ impl<'a> AnimationFrames<'a> {
             time: self.time_ms / 1000.0,
             width: grey.width(),
             height: grey.height(),
-            luma: grey.as_raw().iter().map(|v| v.round().clamp(0.0, 255.0) as u8).collect(),
+            luma: grey
+                .as_raw()
+                .iter()
+                .map(|v| v.round().clamp(0.0, 255.0) as u8)
+                .collect(),
         };
         self.index += 1;
         self.time_ms += delay;
@@ -125,7 +129,12 @@ pub fn analyze(
         codec: frames.name.to_string(),
         ..super::Container::default()
     };
-    let result = super::sample_frames(|| frames.next_frame(), &limits.video.sampling, depth, container);
+    let result = super::sample_frames(
+        || frames.next_frame(),
+        &limits.video.sampling,
+        depth,
+        container,
+    );
     Some(result.map(|(poster, mut video)| {
         video.container.width = poster.width;
         video.container.height = poster.height;

@@ -56,10 +56,17 @@ impl FfmpegFrames {
         let filter = format!(
             "scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease,format=gray,showinfo"
         );
-        cmd.args(["-hide_banner", "-nostats", "-nostdin", "-loglevel", "level+info", "-i"])
-            .arg(path)
-            .args(["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", &filter])
-            .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-"]);
+        cmd.args([
+            "-hide_banner",
+            "-nostats",
+            "-nostdin",
+            "-loglevel",
+            "level+info",
+            "-i",
+        ])
+        .arg(path)
+        .args(["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", &filter])
+        .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-"]);
         let child = Bounded::spawn(cmd, deadline)?;
         let (stdout, stderr) = child.streams();
         let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
@@ -153,7 +160,11 @@ fn reason(messages: &[String]) -> String {
 
 /// Reads FFmpeg's log (`-loglevel level+info`): showinfo lines go to `tx`,
 /// error and warning messages to `kept` (the last few, as `level: text`).
-fn read_stderr(stderr: std::process::ChildStderr, tx: &mpsc::SyncSender<Shown>, kept: &Mutex<Vec<String>>) {
+fn read_stderr(
+    stderr: std::process::ChildStderr,
+    tx: &mpsc::SyncSender<Shown>,
+    kept: &Mutex<Vec<String>>,
+) {
     let mut r = BufReader::new(stderr);
     let mut line = Vec::new();
     loop {
@@ -181,7 +192,11 @@ fn read_stderr(stderr: std::process::ChildStderr, tx: &mpsc::SyncSender<Shown>, 
 /// `error: text` for an error, fatal or warning line of the log.
 fn message(line: &str) -> Option<String> {
     let rest = match line.strip_prefix('[') {
-        Some(r) if !r.starts_with("error]") && !r.starts_with("fatal]") && !r.starts_with("warning]") => {
+        Some(r)
+            if !r.starts_with("error]")
+                && !r.starts_with("fatal]")
+                && !r.starts_with("warning]") =>
+        {
             r.split_once("] ")?.1
         }
         _ => line,
@@ -224,9 +239,17 @@ mod tests {
         let line = "[Parsed_showinfo_2 @ 0x556c95d22800] [info] n: 249 pts: 127488 pts_time:9.96    pos:   503137 fmt:gray sar:1/1 s:640x272 i:P iskey:0 type:P\n";
         assert_eq!(
             parse_showinfo(line),
-            Some(Shown { n: 249, pts_time: 9.96, width: 640, height: 272 })
+            Some(Shown {
+                n: 249,
+                pts_time: 9.96,
+                width: 640,
+                height: 272
+            })
         );
-        assert_eq!(parse_showinfo("[Parsed_showinfo_2 @ 0x5] [info] config in time_base: 1/12800"), None);
+        assert_eq!(
+            parse_showinfo("[Parsed_showinfo_2 @ 0x5] [info] config in time_base: 1/12800"),
+            None
+        );
         assert_eq!(
             message("[mov,mp4 @ 0x55] [error] moov atom not found\n").as_deref(),
             Some("error: moov atom not found")

@@ -105,7 +105,10 @@ fn iso_seconds(s: &str) -> Option<String> {
     if s.starts_with("1904-01-01") || s.starts_with("1970-01-01") {
         return None;
     }
-    let ok = s.as_bytes().get(10).is_some_and(|b| *b == b'T' || *b == b' ');
+    let ok = s
+        .as_bytes()
+        .get(10)
+        .is_some_and(|b| *b == b'T' || *b == b' ');
     ok.then(|| s.replacen(' ', "T", 1))
 }
 
@@ -130,8 +133,12 @@ pub(crate) fn sample_frames(
         let Some(reason) = sampler.offer(&raw) else {
             continue;
         };
-        let grey = Grey::from_raw(raw.width, raw.height, raw.luma.iter().map(|&v| f32::from(v)).collect())
-            .ok_or_else(|| FileError::Video(format!("frame {} has the wrong size", raw.index)))?;
+        let grey = Grey::from_raw(
+            raw.width,
+            raw.height,
+            raw.luma.iter().map(|&v| f32::from(v)).collect(),
+        )
+        .ok_or_else(|| FileError::Video(format!("frame {} has the wrong size", raw.index)))?;
         let (hashes, features) = hash_grey(&grey, depth);
         let frame = VideoFrame {
             frame: raw.index,
@@ -209,7 +216,12 @@ pub fn read_video(
     let start = container.start_time;
     let side = crate::decode::working::WORK_SIDE;
     let mut source = ffmpeg::FfmpegFrames::open(&tools, path, start, side, deadline)?;
-    let result = sample_frames(|| source.next_frame(), &limits.video.sampling, depth, container);
+    let result = sample_frames(
+        || source.next_frame(),
+        &limits.video.sampling,
+        depth,
+        container,
+    );
     let messages = source.messages();
     source.stop();
     let (poster, video) = result?;
@@ -267,7 +279,9 @@ pub fn sniff(head: &[u8]) -> bool {
     ];
     let at = |i: usize, sig: &[u8]| head.get(i..i + sig.len()) == Some(sig);
     if at(4, b"ftyp") {
-        return head.get(8..12).is_some_and(|b| !IMAGE_BRANDS.contains(&b) && b != b"avis");
+        return head
+            .get(8..12)
+            .is_some_and(|b| !IMAGE_BRANDS.contains(&b) && b != b"avis");
     }
     at(0, &[0x1A, 0x45, 0xDF, 0xA3])
         || (at(0, b"RIFF") && at(8, b"AVI "))

@@ -96,8 +96,15 @@ struct Format {
 /// no video stream; [`FileError::TimedOut`] past the deadline.
 pub fn probe(tools: &Tools, path: &Path, deadline: Instant) -> Result<Container, FileError> {
     let mut cmd = Command::new(&tools.ffprobe);
-    cmd.args(["-v", "error", "-print_format", "json", "-show_format", "-show_streams"])
-        .arg(path);
+    cmd.args([
+        "-v",
+        "error",
+        "-print_format",
+        "json",
+        "-show_format",
+        "-show_streams",
+    ])
+    .arg(path);
     let out = run_bounded(cmd, deadline, MAX_PROBE_BYTES)?;
     parse(&out)
 }
@@ -126,8 +133,12 @@ pub fn parse(json: &[u8]) -> Result<Container, FileError> {
             .map(|v| v.trim().to_string())
             .find(|v| !v.is_empty())
     };
-    let location = tag(&["com.apple.quicktime.location.ISO6709", "location", "location-eng"])
-        .and_then(|l| iso6709(&l));
+    let location = tag(&[
+        "com.apple.quicktime.location.ISO6709",
+        "location",
+        "location-eng",
+    ])
+    .and_then(|l| iso6709(&l));
     let container = Container {
         container: format
             .and_then(|f| f.format_name.clone())
@@ -139,10 +150,13 @@ pub fn parse(json: &[u8]) -> Result<Container, FileError> {
         frame_rate: [&stream.avg_frame_rate, &stream.r_frame_rate]
             .into_iter()
             .find_map(|r| r.as_deref().and_then(ratio)),
-        duration: [format.and_then(|f| f.duration.as_deref()), stream.duration.as_deref()]
-            .into_iter()
-            .flatten()
-            .find_map(|d| d.parse::<f64>().ok().filter(|d| d.is_finite() && *d >= 0.0)),
+        duration: [
+            format.and_then(|f| f.duration.as_deref()),
+            stream.duration.as_deref(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(|d| d.parse::<f64>().ok().filter(|d| d.is_finite() && *d >= 0.0)),
         start_time: format
             .and_then(|f| f.start_time.as_deref())
             .and_then(|s| s.parse::<f64>().ok())
@@ -150,7 +164,11 @@ pub fn parse(json: &[u8]) -> Result<Container, FileError> {
             .unwrap_or(0.0),
         frames: stream.nb_frames.as_deref().and_then(|n| n.parse().ok()),
         creation_time: tag(&["creation_time", "com.apple.quicktime.creationdate", "date"]),
-        make: tag(&["com.apple.quicktime.make", "make", "com.android.manufacturer"]),
+        make: tag(&[
+            "com.apple.quicktime.make",
+            "make",
+            "com.android.manufacturer",
+        ]),
         model: tag(&["com.apple.quicktime.model", "model", "com.android.model"]),
         latitude: location.map(|l| l.0),
         longitude: location.map(|l| l.1),
@@ -167,7 +185,10 @@ fn rotation(s: &Stream) -> i32 {
             .and_then(serde_json::Value::as_f64)
             .map(|r| -r.round() as i32)
     });
-    let tag = s.tags.get("rotate").and_then(|r| r.trim().parse::<i32>().ok());
+    let tag = s
+        .tags
+        .get("rotate")
+        .and_then(|r| r.trim().parse::<i32>().ok());
     matrix.or(tag).unwrap_or(0).rem_euclid(360)
 }
 
@@ -202,7 +223,10 @@ mod tests {
     #[test]
     fn iso6709_locations_are_signed_decimal_degrees() {
         assert_eq!(iso6709("+48.8577+002.2950/"), Some((48.8577, 2.295)));
-        assert_eq!(iso6709("-33.8688+151.2093+010.000/"), Some((-33.8688, 151.2093)));
+        assert_eq!(
+            iso6709("-33.8688+151.2093+010.000/"),
+            Some((-33.8688, 151.2093))
+        );
         assert_eq!(iso6709("+91.0+000.0/"), None);
         assert_eq!(iso6709("nowhere"), None);
     }
@@ -224,6 +248,9 @@ mod tests {
         assert_eq!(c.make.as_deref(), Some("Apple"));
         assert_eq!(c.model.as_deref(), Some("iPhone 12"));
         assert_eq!(c.latitude, Some(48.8577));
-        assert_eq!(c.creation_time.as_deref(), Some("2024-05-01T10:00:00.000000Z"));
+        assert_eq!(
+            c.creation_time.as_deref(),
+            Some("2024-05-01T10:00:00.000000Z")
+        );
     }
 }

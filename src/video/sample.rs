@@ -122,8 +122,16 @@ mod tests {
     fn frame(time: f64, level: u8) -> RawFrame {
         // A left-to-right ramp shifted by `level`: a shot whose brightness
         // changes a little from frame to frame, or a lot at a cut.
-        let luma = (0..32 * 32).map(|i| ((i % 32) as u8 * 4).saturating_add(level)).collect();
-        RawFrame { index: 0, time, width: 32, height: 32, luma }
+        let luma = (0..32 * 32)
+            .map(|i| ((i % 32) as u8 * 4).saturating_add(level))
+            .collect();
+        RawFrame {
+            index: 0,
+            time,
+            width: 32,
+            height: 32,
+            luma,
+        }
     }
 
     #[test]
@@ -139,7 +147,17 @@ mod tests {
         use Reason::*;
         assert_eq!(
             got,
-            [Some(First), None, None, None, Some(Rate), None, Some(Cut), None, Some(Rate)]
+            [
+                Some(First),
+                None,
+                None,
+                None,
+                Some(Rate),
+                None,
+                Some(Cut),
+                None,
+                Some(Rate)
+            ]
         );
     }
 }

@@ -51,9 +51,9 @@ impl Tools {
             .parent()
             .map(|d| d.join(format!("ffprobe{}", std::env::consts::EXE_SUFFIX)))
             .filter(|p| p.is_file());
-        let ffprobe = beside
-            .or_else(|| on_path("ffprobe"))
-            .ok_or_else(|| FileError::NoFfmpeg("ffprobe is not beside ffmpeg nor on PATH".into()))?;
+        let ffprobe = beside.or_else(|| on_path("ffprobe")).ok_or_else(|| {
+            FileError::NoFfmpeg("ffprobe is not beside ffmpeg nor on PATH".into())
+        })?;
         Ok(Tools { ffmpeg, ffprobe })
     }
 }
@@ -119,7 +119,12 @@ impl Bounded {
     }
 
     /// Takes the child's standard output and error streams.
-    pub fn streams(&self) -> (Option<std::process::ChildStdout>, Option<std::process::ChildStderr>) {
+    pub fn streams(
+        &self,
+    ) -> (
+        Option<std::process::ChildStdout>,
+        Option<std::process::ChildStderr>,
+    ) {
         match self.child.lock() {
             Ok(mut c) => (c.stdout.take(), c.stderr.take()),
             Err(_) => (None, None),
@@ -168,11 +173,7 @@ impl Drop for Bounded {
 /// Errors: [`FileError::TimedOut`] past the deadline,
 /// [`FileError::Video`] when the output is larger than `max_out` or the
 /// program fails (with the last line it wrote to stderr).
-pub fn run_bounded(
-    cmd: Command,
-    deadline: Instant,
-    max_out: u64,
-) -> Result<Vec<u8>, FileError> {
+pub fn run_bounded(cmd: Command, deadline: Instant, max_out: u64) -> Result<Vec<u8>, FileError> {
     let started = Instant::now();
     let mut child = Bounded::spawn(cmd, deadline)?;
     let (out, err) = child.streams();
@@ -191,7 +192,9 @@ pub fn run_bounded(
     let (ok, timed_out) = child.finish(too_long);
     let stderr = errors.join().unwrap_or_default();
     if timed_out {
-        return Err(FileError::TimedOut(deadline.saturating_duration_since(started)));
+        return Err(FileError::TimedOut(
+            deadline.saturating_duration_since(started),
+        ));
     }
     if too_long {
         return Err(FileError::Video(format!(

@@ -19,7 +19,15 @@ pub struct VpdqLine {
 pub fn write(lines: &[VpdqLine]) -> String {
     lines
         .iter()
-        .map(|l| format!("{},{},{},{:.3}\n", l.frame, l.quality, l.pdq.to_hex(), l.time))
+        .map(|l| {
+            format!(
+                "{},{},{},{:.3}\n",
+                l.frame,
+                l.quality,
+                l.pdq.to_hex(),
+                l.time
+            )
+        })
         .collect()
 }
 
@@ -64,7 +72,12 @@ mod tests {
     #[test]
     fn lines_read_back_as_written() {
         let hex = "e271017837246aaccddea259648fb7d62f435c89d9e99b2497763e216c8d055c";
-        let line = VpdqLine { frame: 25, quality: 98, pdq: Pdq::from_hex(hex).unwrap(), time: 1.0 };
+        let line = VpdqLine {
+            frame: 25,
+            quality: 98,
+            pdq: Pdq::from_hex(hex).unwrap(),
+            time: 1.0,
+        };
         let text = write(&[line]);
         assert_eq!(text, format!("25,98,{hex},1.000\n"));
         assert_eq!(parse(&text).unwrap(), vec![line]);

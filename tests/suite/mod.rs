@@ -19,3 +19,4 @@ mod readme;
 mod schemas;
 mod snapshots;
 mod util;
+mod video;

@@ -374,7 +374,10 @@ impl Store for SqliteStore {
         Ok(Stats {
             database: PathBuf::from(&self.location),
             schema_version: self.schema_version()?,
-            files: one(&format!("SELECT COUNT(*) FROM files f WHERE {}", video::NOT_A_FRAME))?,
+            files: one(&format!(
+                "SELECT COUNT(*) FROM files f WHERE {}",
+                video::NOT_A_FRAME
+            ))?,
             files_with_context: one("SELECT COUNT(DISTINCT file_id) FROM contexts")?,
             contexts: one("SELECT COUNT(*) FROM contexts")?,
             low_information: one(

@@ -22,7 +22,13 @@ pub(super) fn frame_key(video_key: &str, time: f64, frame: u64) -> String {
 /// Writes a video's own row (`id`, already upserted) and replaces its
 /// frames: each kept frame becomes a file row with its hashes and
 /// features, linked to the video.
-pub(super) fn write_video(tx: &Transaction<'_>, id: i64, key: &str, a: &Analysis, v: &Video) -> Result<()> {
+pub(super) fn write_video(
+    tx: &Transaction<'_>,
+    id: i64,
+    key: &str,
+    a: &Analysis,
+    v: &Video,
+) -> Result<()> {
     tx.prepare_cached(
         "DELETE FROM files WHERE id IN (SELECT file_id FROM video_frames WHERE video_id = ?1)",
     )?

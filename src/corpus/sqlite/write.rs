@@ -173,7 +173,16 @@ pub(super) fn upsert_file(
          RETURNING id",
         )?
         .query_row(
-            params![key, size as i64, mtime_ns, sha256, format, width, height, now()],
+            params![
+                key,
+                size as i64,
+                mtime_ns,
+                sha256,
+                format,
+                width,
+                height,
+                now()
+            ],
             |r| r.get(0),
         )?;
     Ok((id, existing.is_some()))
