@@ -66,6 +66,12 @@ pub enum Error {
     },
     #[error("statement {path}: {reason}")]
     Statement { path: PathBuf, reason: String },
+    /// Every invalid field of a statement, in line order (TOML) or by name.
+    #[error("statement {path}: {}", field_list(problems))]
+    StatementFields {
+        path: PathBuf,
+        problems: Vec<crate::statement::FieldProblem>,
+    },
     #[error("invalid date {0:?} (expected YYYY, YYYY-MM or YYYY-MM-DD)")]
     Date(String),
     #[error("not in the corpus: {0}")]
@@ -79,6 +85,21 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+/// "N invalid fields:" and one indented line per problem (or the one problem).
+fn field_list(problems: &[crate::statement::FieldProblem]) -> String {
+    match problems {
+        [one] => one.to_string(),
+        many => {
+            let mut s = format!("{} invalid fields:", many.len());
+            for p in many {
+                s.push_str("\n  ");
+                s.push_str(&p.to_string());
+            }
+            s
         }
     }
 }

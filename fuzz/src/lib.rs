@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 
 use provcheck::analyze::{analyze_bytes, Depth};
 use provcheck::context::{parse_context, ContextFormat};
-use provcheck::corpus::Corpus;
+use provcheck::corpus::{external_key, Corpus};
 use provcheck::decode::Limits;
 use provcheck::hash::Pdq;
 use provcheck::index::Index;
@@ -114,7 +114,8 @@ pub fn context_jsonl(data: &[u8]) {
 /// `corpus import` reads and `corpus export` writes: JSON Lines when the
 /// text starts with `{`, CSV otherwise), imported into an in-memory corpus
 /// and exported. Each record with a PDQ must become one hash-only
-/// reference (one per SHA-256, or per PDQ when it has none) that `export`
+/// reference (one per key: SHA-256, or PDQ when it has none, with the file
+/// name when it has a path; see `external_key`) that `export`
 /// gives back with that PDQ and that the search index loads.
 pub fn hash_list(data: &[u8]) {
     let Some(text) = text(data) else { return };
@@ -134,9 +135,8 @@ pub fn hash_list(data: &[u8]) {
     let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in &records {
         if let Some(pdq) = r.pdq.as_deref().and_then(Pdq::from_hex) {
-            let key = r.sha256.clone().unwrap_or_else(|| pdq.to_hex());
             expected
-                .entry(format!("external:{key}"))
+                .entry(external_key(r, &pdq))
                 .or_default()
                 .push(pdq.to_hex());
         }

@@ -2,7 +2,26 @@
 
 use std::path::PathBuf;
 
+use clap::builder::RangedU64ValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Bounds of the numeric options: beyond them a value only empties the
+/// result, exhausts memory or overflows a clock.
+const MAX_THREADS: u64 = 1024;
+const MAX_MEGAPIXELS: u64 = 1024;
+const MAX_SECONDS: u64 = 86_400;
+const MAX_FILE_MIB: u64 = 4096;
+const MAX_TOP: u64 = 1000;
+const PDQ_BITS: u64 = 256;
+
+/// A parser of whole numbers from `min` to `max` (a usage error outside).
+fn in_range<T>(min: u64, max: u64) -> RangedU64ValueParser<T>
+where
+    T: TryFrom<u64> + Clone + Send + Sync + 'static,
+    <T as TryFrom<u64>>::Error: std::error::Error + Send + Sync + 'static,
+{
+    RangedU64ValueParser::new().range(min..=max)
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -32,17 +51,18 @@ pub struct Cli {
     /// No progress or summaries on stderr (errors are still printed).
     #[arg(short, long, global = true)]
     pub quiet: bool,
-    /// Worker threads (default: one per core).
-    #[arg(short = 'j', long, global = true)]
+    /// Worker threads, 1 to 1024 (default: one per core).
+    #[arg(short = 'j', long, global = true, value_parser = in_range::<usize>(1, MAX_THREADS))]
     pub threads: Option<usize>,
-    /// Largest image accepted, in megapixels (checked before any pixel is allocated).
-    #[arg(long, global = true, default_value_t = 64)]
+    /// Largest image accepted, in megapixels, 1 to 1024 (checked before any
+    /// pixel is allocated).
+    #[arg(long, global = true, default_value_t = 64, value_parser = in_range::<u64>(1, MAX_MEGAPIXELS))]
     pub max_megapixels: u64,
-    /// Longest time one file may take, in seconds (0: no limit).
-    #[arg(long, global = true, default_value_t = 60)]
+    /// Longest time one file may take, in seconds, 0 (no limit) to 86400.
+    #[arg(long, global = true, default_value_t = 60, value_parser = in_range::<u64>(0, MAX_SECONDS))]
     pub max_seconds: u64,
-    /// Largest file read, in MiB.
-    #[arg(long, global = true, default_value_t = 256)]
+    /// Largest file read, in MiB, 1 to 4096.
+    #[arg(long, global = true, default_value_t = 256, value_parser = in_range::<u64>(1, MAX_FILE_MIB))]
     pub max_file_mib: u64,
     /// The ffmpeg binary videos are decoded with (ffprobe is looked for beside it; default: PATH).
     #[arg(long, global = true, env = "PROVCHECK_FFMPEG")]
@@ -55,6 +75,49 @@ pub struct Cli {
     pub max_frames: usize,
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Refuses, as a usage error and before any work, an output format the
+    /// command does not write: HTML exists for `query` and `check` only.
+    pub fn check_format(&self) -> Result<(), clap::Error> {
+        let html = matches!(self.command, Command::Query { .. } | Command::Check { .. });
+        if matches!(self.format, OutputFormat::Html) && !html {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            return Err(cmd.error(
+                clap::error::ErrorKind::InvalidValue,
+                format!(
+                    "--format html is written by `query` and `check` only; `{}` writes table, json, jsonl or csv",
+                    self.command.name()
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Command {
+    /// The command as typed (`corpus list`), for messages.
+    pub fn name(&self) -> String {
+        let sub = |c: &CorpusCommand| match c {
+            CorpusCommand::Build { .. } => "build",
+            CorpusCommand::Add { .. } => "add",
+            CorpusCommand::Import { .. } => "import",
+            CorpusCommand::Export { .. } => "export",
+            CorpusCommand::Stats => "stats",
+            CorpusCommand::List => "list",
+            CorpusCommand::Remove { .. } => "remove",
+        };
+        match self {
+            Command::Hash { .. } => "hash".into(),
+            Command::Corpus(c) => format!("corpus {}", sub(c)),
+            Command::Query { .. } => "query".into(),
+            Command::Completions { .. } => "completions".into(),
+            Command::Man => "man".into(),
+            Command::Check { .. } => "check".into(),
+            Command::Eval { .. } => "eval".into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,11 +153,12 @@ pub enum Command {
     Query {
         #[arg(required = true)]
         images: Vec<PathBuf>,
-        /// Matches listed per image.
-        #[arg(long, default_value_t = 5)]
+        /// Matches listed per image, 1 to 1000.
+        #[arg(long, default_value_t = 5, value_parser = in_range::<usize>(1, MAX_TOP))]
         top: usize,
-        /// Largest PDQ distance listed (the matching rule's limit applies too).
-        #[arg(long)]
+        /// Largest PDQ distance listed, 0 to 256 bits (the matching rule's
+        /// limit applies too).
+        #[arg(long, value_parser = in_range::<u32>(0, PDQ_BITS))]
         max_distance: Option<u32>,
         #[command(flatten)]
         corpus: CorpusDir,
@@ -124,8 +188,9 @@ pub enum Command {
         /// Seed of the random crop offsets and marks.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Match threshold (default: the matching rule's `similar` limit).
-        #[arg(long)]
+        /// Match threshold in PDQ bits, 0 to 256 (default: the matching
+        /// rule's `similar` limit).
+        #[arg(long, value_parser = in_range::<u32>(0, PDQ_BITS))]
         threshold: Option<u32>,
     },
 }
@@ -166,13 +231,20 @@ pub enum CorpusCommand {
         base: Option<PathBuf>,
     },
     /// Write every reference's hashes and context (CSV, or JSONL with
-    /// --format jsonl), in the format `corpus import` reads.
-    Export,
+    /// --format jsonl), in the format `corpus import` reads; paths are
+    /// relative to --base.
+    Export {
+        /// Folder the paths are written relative to (default: the folder of
+        /// the -o file, else the current folder): `corpus import --base` on
+        /// another machine resolves them against its copy of the folder.
+        #[arg(long)]
+        base: Option<PathBuf>,
+    },
     /// Summary of the corpus.
     Stats,
     /// Every file in the corpus.
     List,
-    /// Remove files from the corpus.
+    /// Remove files (or every file under a folder) from the corpus.
     Remove {
         #[arg(required = true)]
         paths: Vec<PathBuf>,

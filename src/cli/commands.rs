@@ -7,13 +7,13 @@ use anyhow::{Context as _, Result};
 use provcheck::analyze::{analyze_many, Depth, Progress};
 use provcheck::check::check_statement;
 use provcheck::context::{read_context_file, Context};
-use provcheck::corpus::{add_paths, corpus_key, BuildOptions, BuildReport, Corpus};
+use provcheck::corpus::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport, Corpus};
 use provcheck::decode::Limits;
 use provcheck::matching::MatchRule;
-use provcheck::query::{Matcher, QueryOptions};
+use provcheck::query::{Matcher, QueryOptions, QueryOutcome};
 use provcheck::report::{
     render, BuildSummary, CheckReport, EvalReport, ExportReport, Format, HashReport, ListReport,
-    QueryReport, Report, StatsReport, Style,
+    QueryReport, Removal, RemovalReport, Report, StatsReport, Style,
 };
 use provcheck::statement::Statement;
 
@@ -155,8 +155,59 @@ impl<'a> Ctx<'a> {
     }
 
     fn open_corpus(&self) -> Result<Corpus> {
-        Corpus::open(&self.cli.db)
-            .with_context(|| format!("cannot open the corpus {}", self.cli.db.display()))
+        let db = &self.cli.db;
+        if let Some(folder) = db.parent().filter(|f| !f.as_os_str().is_empty()) {
+            if !folder.is_dir() {
+                anyhow::bail!(
+                    "cannot open the corpus {}: the folder {} does not exist (create it first)",
+                    db.display(),
+                    folder.display()
+                );
+            }
+        }
+        Corpus::open(db).with_context(|| format!("cannot open the corpus {}", db.display()))
+    }
+
+    /// The corpus `query` and `check` search, brought up to date with
+    /// `--corpus DIR` when given; also whether that build had failures. A
+    /// missing or empty corpus is an error, not a run that reports every
+    /// picture as new, and no database file is created for it.
+    fn search_corpus(&self, dir: &CorpusDir) -> Result<(Corpus, bool)> {
+        let db = &self.cli.db;
+        let hint = "build one with `provcheck corpus build DIR`, or pass --corpus DIR";
+        match &dir.corpus {
+            None if !db.exists() => anyhow::bail!("no corpus at {}: {hint}", db.display()),
+            Some(d) if !d.exists() => anyhow::bail!("--corpus {}: no such folder", d.display()),
+            Some(d) if !d.is_dir() => anyhow::bail!("--corpus {}: not a folder", d.display()),
+            Some(d)
+                if !db.exists()
+                    && provcheck::scan::collect_images(std::slice::from_ref(d))
+                        .files
+                        .is_empty() =>
+            {
+                anyhow::bail!(
+                    "--corpus {}: no pictures in this folder, and no corpus at {}",
+                    d.display(),
+                    db.display()
+                )
+            }
+            _ => {}
+        }
+        let mut corpus = self.open_corpus()?;
+        let failed = self.prepare_corpus(&mut corpus, dir)?;
+        Ok((corpus, failed))
+    }
+
+    /// The search index of `corpus`; an error when it holds no reference.
+    fn matcher<'c>(&self, corpus: &'c Corpus) -> Result<Matcher<'c>> {
+        let matcher = Matcher::new(corpus, MatchRule::default())?;
+        if matcher.references() == 0 {
+            anyhow::bail!(
+                "the corpus {} is empty: build it with `provcheck corpus build DIR`, or pass --corpus DIR",
+                self.cli.db.display()
+            );
+        }
+        Ok(matcher)
     }
 
     fn hash(&self, paths: &[PathBuf]) -> Result<i32> {
@@ -236,7 +287,7 @@ impl<'a> Ctx<'a> {
         dir: &Path,
         context: Option<&Path>,
         prune: bool,
-    ) -> Result<BuildReport> {
+    ) -> Result<(BuildReport, Vec<String>)> {
         let bar = Bar::new(self.cli.quiet, "indexing");
         let opts = BuildOptions {
             limits: self.limits,
@@ -245,18 +296,27 @@ impl<'a> Ctx<'a> {
         };
         let mut report = add_paths(corpus, &[dir.to_path_buf()], &opts, &|p| bar.event(p))?;
         bar.finish();
+        // Printed after the files' own errors: a record whose file was
+        // refused says so, rather than only that it names no file.
+        let mut unmatched = Vec::new();
         if let Some(file) = context {
             let records = read_context_file(file)?;
             let imported = corpus.import_contexts(&records, dir)?;
             report.contexts_attached += imported.attached;
             for u in &imported.unmatched {
-                eprintln!(
-                    "provcheck: {}: context record for {u:?} names no file of the corpus",
+                let key = corpus_key(&dir.join(u));
+                let refused = report.failures.iter().find(|f| corpus_key(&f.path) == key);
+                let why = match refused {
+                    Some(f) => format!("its file was not added ({})", f.error),
+                    None => "names no file of the corpus".into(),
+                };
+                unmatched.push(format!(
+                    "provcheck: {}: context record for {u:?}: {why}",
                     file.display()
-                );
+                ));
             }
         }
-        Ok(report)
+        Ok((report, unmatched))
     }
 
     /// `--corpus DIR`: index DIR (and its context file) before searching.
@@ -268,7 +328,7 @@ impl<'a> Ctx<'a> {
             .iter()
             .map(|n| dir.join(n))
             .find(|p| p.is_file());
-        let report = self.build(corpus, dir, context.as_deref(), true)?;
+        let (report, unmatched) = self.build(corpus, dir, context.as_deref(), true)?;
         if !self.cli.quiet {
             let mut err = std::io::stderr();
             BuildSummary {
@@ -277,7 +337,11 @@ impl<'a> Ctx<'a> {
             }
             .table(&mut err)?;
         }
-        Ok(self.report_build_errors(&report))
+        let failed = self.report_build_errors(&report);
+        for line in &unmatched {
+            eprintln!("{line}");
+        }
+        Ok(failed)
     }
 
     fn corpus(&self, cmd: &CorpusCommand) -> Result<i32> {
@@ -288,8 +352,13 @@ impl<'a> Ctx<'a> {
                 context,
                 prune,
             } => {
-                let report = self.build(&mut corpus, dir, context.as_deref(), *prune)?;
-                self.finish_build(&report)
+                let (report, unmatched) =
+                    self.build(&mut corpus, dir, context.as_deref(), *prune)?;
+                let code = self.finish_build(&report)?;
+                for line in &unmatched {
+                    eprintln!("{line}");
+                }
+                Ok(code)
             }
             CorpusCommand::Add { paths, context } => {
                 let bar = Bar::new(self.cli.quiet, "indexing");
@@ -326,8 +395,30 @@ impl<'a> Ctx<'a> {
                     EXIT_ERROR
                 })
             }
-            CorpusCommand::Export => {
-                let records = corpus.export()?;
+            CorpusCommand::Export { base } => {
+                // Relative to the folder the export is written to (where
+                // `import` resolves them by default), else the given one.
+                let base = base.clone().unwrap_or_else(|| {
+                    self.cli
+                        .output
+                        .as_deref()
+                        .and_then(Path::parent)
+                        .filter(|p| !p.as_os_str().is_empty())
+                        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+                });
+                let base = corpus_key(&base);
+                let mut records = corpus.export()?;
+                for r in &mut records {
+                    if let Some(p) = r
+                        .path
+                        .as_mut()
+                        .filter(|p| Path::new(p.as_str()).is_absolute())
+                    {
+                        *p = relative_path(Path::new(p.as_str()), &base)
+                            .to_string_lossy()
+                            .into_owned();
+                    }
+                }
                 self.print(&ExportReport { records: &records })?;
                 Ok(EXIT_CLEAN)
             }
@@ -348,16 +439,49 @@ impl<'a> Ctx<'a> {
                 Ok(EXIT_CLEAN)
             }
             CorpusCommand::Remove { paths } => {
-                let keys: Vec<PathBuf> = paths.iter().map(|p| corpus_key(p)).collect();
-                let n = corpus.remove(&keys)?;
-                self.note(&format!("{n} of {} files removed", paths.len()));
-                Ok(if n == paths.len() {
-                    EXIT_CLEAN
-                } else {
-                    EXIT_ERROR
-                })
+                let removals = self.remove(&mut corpus, paths)?;
+                self.print(&RemovalReport {
+                    removals: &removals,
+                    paths: self.paths.clone(),
+                })?;
+                let mut failed = false;
+                for r in removals.iter().filter(|r| r.removed.is_empty()) {
+                    eprintln!("provcheck: {}: {}", self.shown(&r.path), r.reason());
+                    failed = true;
+                }
+                Ok(if failed { EXIT_ERROR } else { EXIT_CLEAN })
             }
         }
+    }
+
+    /// Removes each named file, or every file of the corpus under a named
+    /// folder.
+    fn remove(&self, corpus: &mut Corpus, paths: &[PathBuf]) -> Result<Vec<Removal>> {
+        let mut stored: Option<Vec<PathBuf>> = None;
+        let mut removals = Vec::new();
+        for path in paths {
+            let key = corpus_key(path);
+            let folder = path.is_dir();
+            let keys = if folder {
+                if stored.is_none() {
+                    stored = Some(corpus.list()?.into_iter().map(|e| e.path).collect());
+                }
+                let all = stored.as_deref().unwrap_or_default();
+                all.iter()
+                    .filter(|p| p.starts_with(&key))
+                    .cloned()
+                    .collect()
+            } else {
+                vec![key]
+            };
+            let n = corpus.remove(&keys)?;
+            removals.push(Removal {
+                path: path.clone(),
+                folder,
+                removed: if n == keys.len() { keys } else { Vec::new() },
+            });
+        }
+        Ok(removals)
     }
 
     fn query(
@@ -367,17 +491,17 @@ impl<'a> Ctx<'a> {
         max_distance: Option<u32>,
         dir: &CorpusDir,
     ) -> Result<i32> {
-        let mut corpus = self.open_corpus()?;
-        let build_failed = self.prepare_corpus(&mut corpus, dir)?;
-        let matcher = Matcher::new(&corpus, MatchRule::default())?;
-        if matcher.references() == 0 {
-            self.note("provcheck: the corpus is empty; build it with `provcheck corpus build DIR` or pass --corpus DIR");
-        }
+        let (corpus, build_failed) = self.search_corpus(dir)?;
+        let matcher = self.matcher(&corpus)?;
         let opts = QueryOptions {
             top,
             max_distance: max_distance.unwrap_or(u32::MAX),
         };
-        let outcomes = matcher.query_files(images, &self.limits, &opts)?;
+        // Folders are walked as `hash` walks them; a path that cannot be
+        // walked is that path's error, reported with the others.
+        let scan = provcheck::scan::collect_images(images);
+        let mut outcomes: Vec<QueryOutcome> = scan.errors.into_iter().map(walk_outcome).collect();
+        outcomes.extend(matcher.query_files(&scan.files, &self.limits, &opts)?);
         self.print(&QueryReport {
             outcomes: &outcomes,
             paths: self.paths.clone(),
@@ -400,12 +524,8 @@ impl<'a> Ctx<'a> {
 
     fn check(&self, statement_file: &Path, dir: &CorpusDir) -> Result<i32> {
         let statement = Statement::load(statement_file)?;
-        let mut corpus = self.open_corpus()?;
-        let build_failed = self.prepare_corpus(&mut corpus, dir)?;
-        let matcher = Matcher::new(&corpus, MatchRule::default())?;
-        if matcher.references() == 0 {
-            self.note("provcheck: the corpus is empty; build it with `provcheck corpus build DIR` or pass --corpus DIR");
-        }
+        let (corpus, build_failed) = self.search_corpus(dir)?;
+        let matcher = self.matcher(&corpus)?;
         let checks = check_statement(&matcher, statement_file, &statement, &self.limits)?;
         self.print(&CheckReport {
             statement: &statement,
@@ -424,14 +544,16 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// Width and colour of human-readable output: the terminal's (or `COLUMNS`)
-/// width when writing to a terminal, colour on a terminal unless `NO_COLOR`.
+/// Width and colour of human-readable output: on standard output, `COLUMNS`
+/// or the terminal's width when it is a terminal (none for a pipe: tables
+/// are whole); none for an `-o` file; colour on a terminal unless `NO_COLOR`.
 fn output_style(cli: &Cli, base: PathBuf) -> Style {
     use std::io::IsTerminal;
     let to_terminal = cli.output.is_none() && std::io::stdout().is_terminal();
     let columns = std::env::var("COLUMNS")
         .ok()
-        .and_then(|c| c.parse::<usize>().ok());
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|_| cli.output.is_none());
     let width = columns.or_else(|| {
         to_terminal
             .then(|| terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)))
@@ -448,6 +570,19 @@ fn output_style(cli: &Cli, base: PathBuf) -> Style {
         width,
         color,
         ..Style::relative_to(base)
+    }
+}
+
+/// A path that could not be walked, as the query outcome of that path.
+fn walk_outcome(e: provcheck::error::Error) -> QueryOutcome {
+    let (query, source) = match e {
+        provcheck::error::Error::Io { path, source } => (path, source),
+        other => (PathBuf::new(), std::io::Error::other(other.to_string())),
+    };
+    QueryOutcome {
+        query,
+        result: Err(provcheck::error::FileError::Io(source)),
+        not_assessed: None,
     }
 }
 

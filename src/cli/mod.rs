@@ -34,6 +34,10 @@ pub fn main() -> i32 {
 
 fn run() -> i32 {
     let cli = Cli::parse();
+    if let Err(e) = cli.check_format() {
+        // A usage error, as clap's own: message on stderr, exit code 2.
+        e.exit();
+    }
     if let Some(n) = cli.threads {
         // Only fails if a pool exists already, which cannot happen here.
         let _ = rayon::ThreadPoolBuilder::new()

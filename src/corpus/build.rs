@@ -60,6 +60,30 @@ pub fn corpus_key(path: &Path) -> PathBuf {
         .unwrap_or_else(|_| std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()))
 }
 
+/// `path` (absolute, as stored) relative to the folder `base` (absolute),
+/// with `..` steps where it lies outside; `path` itself when the two share
+/// no root (another drive) or either is relative. What `corpus export`
+/// writes, so that `import --base` on another machine finds the files.
+pub fn relative_path(path: &Path, base: &Path) -> PathBuf {
+    use std::path::Component;
+    if !path.is_absolute() || !base.is_absolute() {
+        return path.to_path_buf();
+    }
+    let (mut p, mut b) = (path.components().peekable(), base.components().peekable());
+    let root =
+        |c: Option<&Component<'_>>| matches!(c, Some(Component::Prefix(_) | Component::RootDir));
+    if p.peek() != b.peek() || !root(p.peek()) {
+        return path.to_path_buf();
+    }
+    while p.peek().is_some() && p.peek() == b.peek() {
+        p.next();
+        b.next();
+    }
+    let mut out: PathBuf = b.map(|_| Component::ParentDir).collect();
+    out.extend(p);
+    out
+}
+
 /// Adds or updates every image under `paths`.
 pub fn add_paths(
     corpus: &mut Corpus,
@@ -140,4 +164,24 @@ pub fn add_paths(
         report.pruned = corpus.remove(&gone)?;
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_path;
+    use std::path::Path;
+
+    #[cfg(unix)]
+    #[test]
+    fn relative_paths_step_out_of_the_base_where_needed() {
+        let rel = |p: &str, b: &str| relative_path(Path::new(p), Path::new(b));
+        assert_eq!(rel("/data/refs/a.jpg", "/data/refs"), Path::new("a.jpg"));
+        assert_eq!(
+            rel("/data/refs/x/a.jpg", "/data"),
+            Path::new("refs/x/a.jpg")
+        );
+        assert_eq!(rel("/data/b/a.jpg", "/data/refs"), Path::new("../b/a.jpg"));
+        assert_eq!(rel("/a.jpg", "/data/refs"), Path::new("../../a.jpg"));
+        assert_eq!(rel("external:abc", "/data"), Path::new("external:abc"));
+    }
 }

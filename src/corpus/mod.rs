@@ -18,7 +18,7 @@ use crate::exif::ExifSummary;
 use crate::features::Features;
 use crate::hash::Pdq;
 
-pub use build::{add_paths, corpus_key, BuildOptions, BuildReport, FileFailure};
+pub use build::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport, FileFailure};
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
     Cached, External, FileEntry, FrameOf, ImportRecord, ImportReport, Reference, SearchHashes,
@@ -282,12 +282,23 @@ fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
     )
 }
 
-/// Key of a hash-only reference: `external:` and its SHA-256, or its PDQ.
+/// Key of a hash-only reference: `external:` and its SHA-256 (else its PDQ
+/// hex); for a record with a path, `external:` + the first 16 digits of
+/// that + `/` + the file name (`external:3fa2…/storm.jpg`), so listings and
+/// matches name the picture. A key read back from an export gives itself.
 pub fn external_key(rec: &ContextRecord, pdq: &Pdq) -> String {
-    format!(
-        "external:{}",
-        rec.sha256.clone().unwrap_or_else(|| pdq.to_hex())
-    )
+    let id = rec.sha256.clone().unwrap_or_else(|| pdq.to_hex());
+    let name = rec
+        .path
+        .as_deref()
+        // A bare `external:<id>` (exported without a name) has none.
+        .filter(|p| !p.starts_with("external:") || p.contains('/'))
+        .and_then(|p| Path::new(p).file_name())
+        .map(|n| n.to_string_lossy());
+    match name {
+        Some(name) => format!("external:{}/{name}", id.get(..16).unwrap_or(&id)),
+        None => format!("external:{id}"),
+    }
 }
 
 /// The hash-only reference an imported record with a PDQ stands for.

@@ -83,16 +83,21 @@ impl Pdq {
 }
 
 /// The eight rotations/flips of a picture, named by what turns the original
-/// into the variant.
+/// into the variant. Serialised as [`Dihedral::name`] (`rotate-90`, as in
+/// `schemas/query.schema.json`; serde's kebab-case alone would write
+/// `rotate90`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Dihedral {
     Original,
     MirrorHorizontal,
     MirrorVertical,
+    #[serde(rename = "rotate-180")]
     Rotate180,
     Transpose,
+    #[serde(rename = "rotate-90")]
     Rotate90,
+    #[serde(rename = "rotate-270")]
     Rotate270,
     Transverse,
 }
@@ -476,6 +481,21 @@ pub fn bits_from_dct(b: &Dct16) -> Pdq {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each transform has one name: serde's, [`Dihedral::name`] and the
+    /// query schema's `transform` enum, in the same order.
+    #[test]
+    fn dihedral_names_agree_with_serde_and_the_schema() {
+        let schema: serde_json::Value =
+            serde_json::from_str(include_str!("../../schemas/query.schema.json")).unwrap();
+        let text = schema.to_string();
+        let names: Vec<&str> = Dihedral::ALL.iter().map(|d| d.name()).collect();
+        let listed = format!("{{\"enum\":{}}}", serde_json::to_string(&names).unwrap());
+        assert!(text.contains(&listed), "schema enum differs from {names:?}");
+        for d in Dihedral::ALL {
+            assert_eq!(serde_json::to_value(d).unwrap(), d.name());
+        }
+    }
 
     #[test]
     fn hex_round_trips_and_orders_words_high_first() {

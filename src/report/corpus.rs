@@ -260,3 +260,87 @@ impl Report for ExportReport<'_> {
         super::render(w, super::Format::Csv, self)
     }
 }
+
+/// What `corpus remove` did with one named path.
+#[derive(Debug, Clone)]
+pub struct Removal {
+    /// The path as given.
+    pub path: std::path::PathBuf,
+    /// Whether it named a folder (every file of the corpus under it).
+    pub folder: bool,
+    /// The stored files removed; empty when nothing was.
+    pub removed: Vec<std::path::PathBuf>,
+}
+
+impl Removal {
+    /// Why nothing was removed (meaningful when `removed` is empty).
+    pub fn reason(&self) -> &'static str {
+        if self.folder {
+            "no file of the corpus is under this folder"
+        } else {
+            "not in the corpus"
+        }
+    }
+}
+
+/// The output of `corpus remove`: each named path with the files removed
+/// for it, or why none was.
+pub struct RemovalReport<'a> {
+    pub removals: &'a [Removal],
+    pub paths: Style,
+}
+
+impl Report for RemovalReport<'_> {
+    fn headers(&self) -> Vec<&'static str> {
+        vec!["path", "removed", "reason"]
+    }
+
+    fn rows(&self) -> Vec<Vec<String>> {
+        self.removals
+            .iter()
+            .map(|r| {
+                vec![
+                    self.paths.show(&r.path),
+                    r.removed.len().to_string(),
+                    if r.removed.is_empty() { r.reason() } else { "" }.to_string(),
+                ]
+            })
+            .collect()
+    }
+
+    fn items(&self) -> Vec<serde_json::Value> {
+        self.removals
+            .iter()
+            .map(|r| {
+                json!({
+                    "path": self.paths.show(&r.path),
+                    "removed": r.removed.iter().map(|p| self.paths.show(p)).collect::<Vec<_>>(),
+                    "error": r.removed.is_empty().then(|| r.reason()),
+                })
+            })
+            .collect()
+    }
+
+    fn table(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let show = |p: &std::path::Path| super::printable(&self.paths.show(p));
+        let mut files = 0;
+        let mut missed = 0;
+        for r in self.removals {
+            for p in &r.removed {
+                writeln!(w, "removed {}", show(p))?;
+            }
+            if r.removed.is_empty() {
+                writeln!(w, "not removed {}: {}", show(&r.path), r.reason())?;
+                missed += 1;
+            }
+            files += r.removed.len();
+        }
+        let s = |n: usize| if n == 1 { "" } else { "s" };
+        writeln!(
+            w,
+            "{files} file{} removed, {missed} path{} not removed",
+            s(files),
+            s(missed)
+        )
+    }
+}

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use crate::hash::LowInformation;
 
 pub use check::CheckReport;
-pub use corpus::{BuildSummary, ExportReport, ListReport, StatsReport};
+pub use corpus::{BuildSummary, ExportReport, ListReport, Removal, RemovalReport, StatsReport};
 pub use eval::EvalReport;
 pub use hash::HashReport;
 pub use html::Previews;
@@ -92,13 +92,15 @@ pub fn render(w: &mut dyn Write, format: Format, report: &dyn Report) -> io::Res
     }
 }
 
-/// Widest cell shown in a table (longer text is cut with an ellipsis).
+/// Widest cell shown in a table fitted to a width (longer text is cut
+/// with an ellipsis); without a width cells are whole.
 const MAX_CELL: usize = 48;
 /// Narrowest a column is squeezed to when fitting a width.
 const MIN_CELL: usize = 8;
 
-/// Prints an aligned table; with a width, columns are squeezed (widest
-/// first) until the table fits, and long cells are shortened.
+/// Prints an aligned table. With a width (a terminal, or `COLUMNS`), cells
+/// over 48 characters are shortened and columns squeezed (widest first)
+/// until the table fits; without one (a file, a pipe) every cell is whole.
 pub fn write_table(
     w: &mut dyn Write,
     style: &Style,
@@ -112,7 +114,12 @@ pub fn write_table(
     let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
     for row in &cells {
         for (i, c) in row.iter().enumerate() {
-            widths[i] = widths[i].max(c.chars().count().min(MAX_CELL));
+            let cap = if style.width.is_some() {
+                MAX_CELL
+            } else {
+                usize::MAX
+            };
+            widths[i] = widths[i].max(c.chars().count().min(cap));
         }
     }
     if let Some(max) = style.width {
@@ -274,12 +281,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tables_align_columns_and_cut_long_cells() {
+    fn tables_align_columns_and_cut_long_cells_to_a_width() {
         let mut out = Vec::new();
         let long = "x".repeat(60);
         write_table(
             &mut out,
-            &Style::default(),
+            &Style {
+                width: Some(200),
+                ..Style::default()
+            },
             &["a", "bb"],
             &[vec!["1".into(), "one".into()], vec![long, "two".into()]],
         )
@@ -294,6 +304,21 @@ mod tests {
             Some(col)
         );
         assert!(lines[2].contains('…'));
+    }
+
+    #[test]
+    fn tables_without_a_width_keep_every_cell_whole() {
+        let mut out = Vec::new();
+        let long = format!("{}/photo.jpg", "folder".repeat(12));
+        write_table(
+            &mut out,
+            &Style::default(),
+            &["path", "verdict"],
+            &[vec![long.clone(), "misattributed".into()]],
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.contains(&long) && !text.contains('…'), "{text}");
     }
 
     #[test]

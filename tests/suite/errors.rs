@@ -174,9 +174,11 @@ fn very_elongated_images_are_hashed() {
 #[test]
 fn the_pixel_limit_is_configurable() {
     let ws = Workspace::new();
-    std::fs::copy(fixture("orientation_1.jpg"), ws.path().join("a.jpg")).unwrap();
-    // 400x300 = 0.12 megapixels: refused under a limit of 0, accepted by default.
-    let items = ws.run_json(&["--max-megapixels", "0", "hash", "a.jpg"], 2);
+    let photo = super::util::references().join("green_traditional.jpg");
+    std::fs::copy(photo, ws.path().join("a.jpg")).unwrap();
+    // 1600x1011 = 1.6 megapixels: refused under a limit of 1 (the smallest
+    // accepted), accepted by default.
+    let items = ws.run_json(&["--max-megapixels", "1", "hash", "a.jpg"], 2);
     assert!(
         items[0]["error"].as_str().unwrap().contains("limit"),
         "{items}"

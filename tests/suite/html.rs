@@ -144,7 +144,7 @@ fn html_is_refused_for_outputs_without_a_page() {
         .code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(
-        err.contains("HTML output exists for `check` and `query` only"),
+        err.contains("--format html is written by `query` and `check` only"),
         "{err}"
     );
 }

@@ -18,5 +18,6 @@ mod query;
 mod readme;
 mod schemas;
 mod snapshots;
+mod usage;
 mod util;
 mod video;
