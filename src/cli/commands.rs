@@ -583,6 +583,7 @@ fn walk_outcome(e: provcheck::error::Error) -> QueryOutcome {
         query,
         result: Err(provcheck::error::FileError::Io(source)),
         not_assessed: None,
+        clips: Vec::new(),
     }
 }
 
