@@ -14,6 +14,7 @@ use crate::error::FileError;
 use crate::exif::{read_exif, ExifSummary};
 use crate::features::Features;
 use crate::hash::{hash_image, Hashes};
+use crate::video::{self, Video};
 
 /// How much of a picture to analyse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +51,17 @@ pub struct Analysis {
     /// [`crate::verify`]).
     pub features: Option<Features>,
     pub exif: ExifSummary,
+    /// For a video or an animation: its kept frames, each hashed as a
+    /// still (the fields above then describe its first frame, the poster,
+    /// and `exif` its container's metadata).
+    pub video: Option<Video>,
+}
+
+impl Analysis {
+    /// Whether the file is a video or an animation.
+    pub fn is_video(&self) -> bool {
+        self.video.is_some()
+    }
 }
 
 /// Size and modification time of a file, the key of the hash cache.
@@ -104,12 +116,54 @@ pub fn analyze_file(path: &Path, limits: &Limits, depth: Depth) -> Result<Analys
             limit: limits.max_file_bytes,
         });
     }
+    if is_video_file(path) {
+        let mut a = analyze_video_file(path, limits, depth)?;
+        a.mtime_ns = mtime_ns;
+        return Ok(a);
+    }
     let bytes = read_bounded(path, limits.max_file_bytes)?;
     let mut a = analyze_bytes(&bytes, limits, depth)?;
     a.path = path.to_path_buf();
     a.size = bytes.len() as u64;
     a.mtime_ns = mtime_ns;
     Ok(a)
+}
+
+/// Whether a file is decoded by FFmpeg: its first bytes are a video
+/// container's, or it has a video extension and no image signature.
+fn is_video_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::with_capacity(512);
+    let read = std::fs::File::open(path).and_then(|f| f.take(512).read_to_end(&mut head));
+    read.is_ok()
+        && (video::sniff(&head)
+            || (video::has_video_extension(path) && decode::sniff(&head).is_err()))
+}
+
+/// Analyses a video: container metadata and sampled frames through FFmpeg,
+/// its SHA-256 streamed from the file (a video is never read whole).
+fn analyze_video_file(path: &Path, limits: &Limits, depth: Depth) -> Result<Analysis, FileError> {
+    let (poster, v) = video::read_video(path, limits, depth)?;
+    let mut hasher = Sha256::new();
+    let size = std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    let (width, height) = v.container.displayed();
+    Ok(Analysis {
+        path: path.to_path_buf(),
+        size,
+        mtime_ns: 0,
+        sha256: hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect(),
+        format: v.container.codec.clone(),
+        width: if width > 0 { width } else { poster.width },
+        height: if height > 0 { height } else { poster.height },
+        hashes: poster.hashes,
+        features: poster.features,
+        exif: video::exif_of(&v.container),
+        video: Some(v),
+    })
 }
 
 /// Reads at most `limit` bytes; a file that grew past it is refused.
@@ -130,12 +184,34 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, FileError
 
 /// Analyses an image held in memory (`path` is left empty) to `depth`.
 pub fn analyze_bytes(bytes: &[u8], limits: &Limits, depth: Depth) -> Result<Analysis, FileError> {
-    decode::sniff(bytes)?;
+    let format = decode::sniff(bytes)?;
+    let animated = catch_unwind(AssertUnwindSafe(|| {
+        video::animation::analyze(bytes, format, limits, depth)
+    }));
+    match animated {
+        Ok(Some(result)) => {
+            let (poster, v) = result?;
+            return Ok(Analysis {
+                path: PathBuf::new(),
+                size: bytes.len() as u64,
+                mtime_ns: 0,
+                sha256: sha256_hex(bytes),
+                format: decode::format_name(format).to_string(),
+                width: poster.width,
+                height: poster.height,
+                hashes: poster.hashes,
+                features: poster.features,
+                exif: read_exif(bytes),
+                video: Some(v),
+            });
+        }
+        Ok(None) => {}
+        Err(panic) => return Err(FileError::Panic(panic_message(&panic))),
+    }
     let guarded = catch_unwind(AssertUnwindSafe(|| {
         let exif = read_exif(bytes);
         let decoded = decode::decode_working(bytes, limits, exif.orientation)?;
-        let hashes = hash_image(&decoded.grey, depth == Depth::Reference);
-        let local = depth.features().then(|| Features::of(&decoded.grey));
+        let (hashes, local) = hash_grey(&decoded.grey, depth);
         Ok::<_, FileError>((exif, decoded, hashes, local))
     }));
     let (exif, decoded, hashes, features) = match guarded {
@@ -153,7 +229,16 @@ pub fn analyze_bytes(bytes: &[u8], limits: &Limits, depth: Depth) -> Result<Anal
         hashes,
         features,
         exif,
+        video: None,
     })
+}
+
+/// The hashes of a working picture (a still's, or a video frame's) and, at
+/// [`Depth::Query`] and deeper, its local features.
+pub(crate) fn hash_grey(grey: &crate::decode::Grey, depth: Depth) -> (Hashes, Option<Features>) {
+    let hashes = hash_image(grey, depth == Depth::Reference);
+    let local = depth.features().then(|| Features::of(grey));
+    (hashes, local)
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {

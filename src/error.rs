@@ -23,6 +23,10 @@ pub enum FileError {
     Decode { format: String, reason: String },
     #[error("decoder crashed on this file: {0}")]
     Panic(String),
+    #[error("cannot read video: FFmpeg was not found ({0}); {hint}", hint = crate::video::tool::INSTALL_HINT)]
+    NoFfmpeg(String),
+    #[error("cannot read video: {0}")]
+    Video(String),
     #[error("gave up after {0:?} (time limit per file)")]
     TimedOut(std::time::Duration),
 }

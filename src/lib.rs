@@ -18,6 +18,7 @@ pub mod scan;
 
 pub use error::{Error, FileError, Result};
 pub mod check;
+pub mod clip;
 pub mod context;
 pub mod corpus;
 pub mod date;
@@ -30,3 +31,4 @@ pub mod serve;
 pub mod statement;
 pub mod thumbnail;
 pub mod verify;
+pub mod video;

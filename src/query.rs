@@ -49,6 +49,30 @@ pub struct Match {
     /// Every known appearance, earliest first.
     pub contexts: Vec<Context>,
     pub exif: ExifSummary,
+    /// What the reference is: a still, or a frame of a video.
+    pub media: Media,
+    /// For a frame of a video: seconds from the video's start, and the
+    /// frame's number (decoding order, 0 first); `None` for a still.
+    pub time: Option<f64>,
+    pub frame: Option<u64>,
+}
+
+/// What kind of reference a match is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Media {
+    Image,
+    Video,
+}
+
+impl Match {
+    /// ` @ 01:23.4` for a frame of a video, empty for a still: what follows
+    /// the reference's path when it is shown.
+    pub fn at(&self) -> String {
+        self.time
+            .map(|t| format!(" @ {}", crate::video::clock(t)))
+            .unwrap_or_default()
+    }
 }
 
 /// What verification made of a match.
@@ -265,6 +289,9 @@ pub struct QueryOutcome {
     /// Why a query without a match could not be assessed: a low-information
     /// picture is matched on identical bytes only.
     pub not_assessed: Option<LowInformation>,
+    /// For a video query: what its frames found of each reference (see
+    /// [`crate::clip`]); `result` then holds each reference's best match.
+    pub clips: Vec<crate::clip::ClipMatch>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -302,6 +329,15 @@ impl<'c> Matcher<'c> {
         self.index.len()
     }
 
+    /// How many frames are stored of the video a match names (`None` when
+    /// it is no stored video).
+    pub fn frames_of_video(&self, m: &Match) -> Result<Option<usize>> {
+        match self.corpus.file_id(&m.path)? {
+            Some(id) => self.corpus.frames_kept(id),
+            None => Ok(None),
+        }
+    }
+
     /// The matches of an analysed image, closest first. With the query's
     /// local features, the [`verify::CANDIDATES`] closest references within
     /// [`verify::RADIUS`] are verified, and as many more nominated by their
@@ -312,7 +348,11 @@ impl<'c> Matcher<'c> {
     /// ([`Index::siblings`]), and of two copies that are pictures of one
     /// scene only the stronger stays a copy ([`look_alikes`]).
     pub fn find(&self, a: &Analysis, opts: &QueryOptions) -> Result<Vec<Match>> {
-        let identical = self.corpus.files_with_sha256(&a.sha256)?;
+        // A video's frame has no bytes of its own to be identical by.
+        let identical = match a.sha256.is_empty() {
+            true => Vec::new(),
+            false => self.corpus.files_with_sha256(&a.sha256)?,
+        };
         let (rule, extra) = match &a.features {
             Some(_) => (
                 MatchRule {
@@ -378,12 +418,19 @@ impl<'c> Matcher<'c> {
             let h = &j.hit;
             (h.class, !j.verdict.is_copy(), h.distance, h.index)
         });
-        judged.truncate(opts.top);
-        let mut out = Vec::with_capacity(judged.len());
+        let mut out: Vec<Match> = Vec::with_capacity(judged.len());
         for j in judged {
+            if out.len() == opts.top {
+                break;
+            }
             // A file removed by another process since the index was read
-            // is no longer a match.
-            out.extend(self.to_match(a, j)?);
+            // is no longer a match; a video is reported once, at its
+            // closest frame (the frames next to it show the same shot).
+            if let Some(m) = self.to_match(a, j)? {
+                if m.media == Media::Image || !out.iter().any(|o| o.path == m.path) {
+                    out.push(m);
+                }
+            }
         }
         Ok(out)
     }
@@ -459,9 +506,15 @@ impl<'c> Matcher<'c> {
             Some(id) => self.corpus.reference(id)?.map(|r| r.path),
             None => None,
         };
-        let contexts = self.corpus.contexts(r.file_id)?;
+        // A frame of a video is reported as its video: its path, contexts
+        // and metadata, with the frame's time and number.
+        let frame = self.corpus.frame_of(r.file_id)?;
+        let owner = frame.as_ref().map_or(r.file_id, |f| f.video_id);
+        let contexts = self.corpus.contexts(owner)?;
         Ok(Some(Match {
-            path: r.path.clone(),
+            path: frame
+                .as_ref()
+                .map_or_else(|| r.path.clone(), |f| f.video.clone()),
             distance: h.distance,
             similarity: h.similarity,
             chance: match (&j.verdict, h.class) {
@@ -484,7 +537,14 @@ impl<'c> Matcher<'c> {
             height: r.height,
             context: contexts.first().cloned(),
             contexts,
-            exif: self.corpus.exif(r.file_id)?,
+            exif: self.corpus.exif(owner)?,
+            media: if frame.is_some() {
+                Media::Video
+            } else {
+                Media::Image
+            },
+            time: frame.as_ref().map(|f| f.time),
+            frame: frame.as_ref().map(|f| f.frame),
         }))
     }
 
@@ -502,7 +562,13 @@ impl<'c> Matcher<'c> {
         analysed
             .into_iter()
             .map(|(query, a)| {
+                let mut clips = Vec::new();
                 let (result, not_assessed) = match a {
+                    Ok(a) if a.is_video() => {
+                        clips = crate::clip::find_clip(self, &a, opts)?;
+                        let best = clips.iter().take(opts.top).map(|c| c.best.clone());
+                        (Ok(best.collect()), None)
+                    }
                     Ok(a) => {
                         let found = self.find(&a, opts)?;
                         let why = a.hashes.low_information_reason();
@@ -516,6 +582,7 @@ impl<'c> Matcher<'c> {
                     query,
                     result,
                     not_assessed,
+                    clips,
                 })
             })
             .collect()

@@ -1,4 +1,4 @@
-//! Finding the image files under the paths a user names (recursive, sorted,
+//! Finding the image and video files under the paths a user names (recursive, sorted,
 //! by extension for folders; an explicitly named file is always tried). A
 //! folder may hold a `.provcheckignore` listing sub-paths (one per line,
 //! relative to that folder, `#` for comments) that are not walked.
@@ -49,7 +49,11 @@ pub fn collect_images(paths: &[PathBuf]) -> Scan {
                     });
                 for entry in walker {
                     match entry {
-                        Ok(e) if e.file_type().is_file() && has_image_extension(e.path()) => {
+                        Ok(e)
+                            if e.file_type().is_file()
+                                && (has_image_extension(e.path())
+                                    || crate::video::has_video_extension(e.path())) =>
+                        {
                             scan.files.push(e.into_path())
                         }
                         Ok(_) => {}

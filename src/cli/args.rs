@@ -66,6 +66,15 @@ pub struct Cli {
     /// Largest file read, in MiB, 1 to 4096.
     #[arg(long, global = true, default_value_t = 256, value_parser = in_range::<u64>(1, MAX_FILE_MIB))]
     pub max_file_mib: u64,
+    /// The ffmpeg binary videos are decoded with (ffprobe is looked for beside it; default: PATH).
+    #[arg(long, global = true, env = "PROVCHECK_FFMPEG")]
+    pub ffmpeg: Option<PathBuf>,
+    /// Video frames sampled per second (besides the first frame after each scene cut).
+    #[arg(long, global = true, default_value_t = 1.0)]
+    pub fps: f64,
+    /// Most frames kept per video.
+    #[arg(long, global = true, default_value_t = 3600)]
+    pub max_frames: usize,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -130,6 +139,8 @@ pub enum OutputFormat {
     Csv,
     /// A self-contained HTML page (check and query).
     Html,
+    /// ThreatExchange's vPDQ text format: frame,quality,pdq,seconds per sampled frame (hash).
+    Vpdq,
 }
 
 #[derive(Debug, Subcommand)]

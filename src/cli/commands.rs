@@ -111,6 +111,7 @@ impl<'a> Ctx<'a> {
                 OutputFormat::Jsonl => Format::Jsonl,
                 OutputFormat::Csv => Format::Csv,
                 OutputFormat::Html => Format::Html,
+                OutputFormat::Vpdq => Format::Vpdq,
             },
             paths: output_style(cli, base),
             limits: Limits {
@@ -118,6 +119,14 @@ impl<'a> Ctx<'a> {
                 max_file_bytes: cli.max_file_mib.saturating_mul(1024 * 1024),
                 max_duration: (cli.max_seconds > 0)
                     .then(|| std::time::Duration::from_secs(cli.max_seconds)),
+                video: provcheck::video::VideoOptions {
+                    sampling: provcheck::video::Sampling {
+                        fps: cli.fps,
+                        max_frames: cli.max_frames.max(1),
+                    },
+                    // Made once per run; the limits are copied to every worker.
+                    ffmpeg: cli.ffmpeg.clone().map(|p| &*Box::leak(p.into_boxed_path())),
+                },
                 ..Limits::default()
             },
         })
@@ -650,6 +659,7 @@ fn walk_outcome(e: provcheck::error::Error) -> QueryOutcome {
         query,
         result: Err(provcheck::error::FileError::Io(source)),
         not_assessed: None,
+        clips: Vec::new(),
     }
 }
 

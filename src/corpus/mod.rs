@@ -30,8 +30,8 @@ pub use postgres::PG_SCHEMA_VERSION;
 pub use search::MAX_SEARCH;
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
-    Cached, External, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats,
-    StoredFile, StoredHash,
+    Cached, External, FileEntry, FrameOf, ImportRecord, ImportReport, Reference, SearchHashes,
+    Stats, StoredFile, StoredHash,
 };
 
 /// One storage engine of the corpus. Files are keyed by their canonical
@@ -73,7 +73,18 @@ pub trait Store: Send {
     /// Attaches `context` to the stored files of `keys` (replacing one with
     /// the same source URL); returns how many files it was attached to.
     fn attach_context(&mut self, keys: &[String], context: &Context) -> Result<usize>;
-    /// Removes the files under `keys`; returns how many were stored.
+    /// The video a stored frame was kept from (`None` for any other file,
+    /// and in an engine that stores no videos).
+    fn frame_of(&self, _file_id: i64) -> Result<Option<FrameOf>> {
+        Ok(None)
+    }
+    /// How many frames are stored of the video `video_id` (`None` when it
+    /// is no stored video, and in an engine that stores no videos).
+    fn frames_kept(&self, _video_id: i64) -> Result<Option<usize>> {
+        Ok(None)
+    }
+    /// Removes the files under `keys` (a video with its frames); returns
+    /// how many were stored.
     fn remove(&mut self, keys: &[String]) -> Result<usize>;
     /// Attaches imported context records, in the given order: by path key,
     /// else by SHA-256 (every file with those bytes), else to a hash-only
@@ -171,6 +182,16 @@ impl Corpus {
     /// order.
     pub fn for_each_search_hash(&self, mut f: impl FnMut(SearchHashes<'_>)) -> Result<()> {
         self.store.for_each_search_hash(&mut f)
+    }
+
+    /// How many frames are stored of the video `video_id`, if it is one.
+    pub fn frames_kept(&self, video_id: i64) -> Result<Option<usize>> {
+        self.store.frames_kept(video_id)
+    }
+
+    /// The video a stored frame was kept from, if it is one.
+    pub fn frame_of(&self, file_id: i64) -> Result<Option<FrameOf>> {
+        self.store.frame_of(file_id)
     }
 
     pub fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {

@@ -85,6 +85,22 @@ pub struct Stats {
     pub formats: Vec<(String, i64)>,
     pub earliest_published: Option<String>,
     pub latest_published: Option<String>,
+    /// Videos and animations stored, their kept frames, and their length
+    /// in hours.
+    pub videos: i64,
+    pub video_frames: i64,
+    pub video_hours: f64,
+}
+
+/// The video a stored frame was kept from: the video's id and key, the
+/// frame's number (decoding order, 0 first) and time (seconds from the
+/// start).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameOf {
+    pub video_id: i64,
+    pub video: PathBuf,
+    pub frame: u64,
+    pub time: f64,
 }
 
 /// What `import` did with a batch of context records.

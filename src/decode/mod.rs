@@ -28,6 +28,8 @@ pub struct Limits {
     /// Longest time one file may take; past it the file is reported as
     /// timed out and the run goes on (`None`: no limit).
     pub max_duration: Option<std::time::Duration>,
+    /// How videos and animations are sampled, and where FFmpeg is.
+    pub video: crate::video::VideoOptions,
 }
 
 impl Default for Limits {
@@ -37,6 +39,7 @@ impl Default for Limits {
             max_pixels: 64_000_000,
             max_alloc: 1024 * 1024 * 1024,
             max_duration: Some(std::time::Duration::from_secs(60)),
+            video: crate::video::VideoOptions::default(),
         }
     }
 }

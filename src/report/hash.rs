@@ -8,6 +8,7 @@ use super::{opt, Report, Style};
 use crate::analyze::Analysis;
 use crate::error::FileError;
 use crate::hash::phash_hex;
+use crate::video::{clock, vpdq};
 
 pub struct HashReport<'a> {
     pub results: &'a [(PathBuf, Result<Analysis, FileError>)],
@@ -95,6 +96,8 @@ impl Report for HashReport<'_> {
                     "low_information": a.hashes.low_information,
                     "not_assessed": super::not_assessed_json(a.hashes.low_information_reason()),
                     "exif": a.exif,
+                    "media": if a.is_video() { "video" } else { "image" },
+                    "video": a.video.as_ref().map(video_json),
                     "error": null,
                 }),
                 Err(e) => json!({
@@ -147,6 +150,84 @@ impl Report for HashReport<'_> {
                 ],
             })
             .collect();
+        let rows = self.with_frame_rows(rows);
         super::write_table(w, &self.paths, &headers, &rows)
+    }
+
+    fn vpdq(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        for (_, r) in self.results {
+            if let Ok(a) = r {
+                w.write_all(vpdq::write(&vpdq_lines(a)).as_bytes())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl HashReport<'_> {
+    /// The table rows with each video's kept frames under its own row.
+    fn with_frame_rows(&self, rows: Vec<Vec<String>>) -> Vec<Vec<String>> {
+        let mut out = Vec::with_capacity(rows.len());
+        for (row, (_, r)) in rows.into_iter().zip(self.results) {
+            out.push(row);
+            let Ok(Analysis { video: Some(v), .. }) = r else {
+                continue;
+            };
+            for f in &v.frames {
+                out.push(vec![
+                    format!("  @ {} frame {}", clock(f.time), f.frame),
+                    format!("{}x{} {}", f.width, f.height, kebab(&f.reason)),
+                    f.hashes.pdq.to_hex()[..16].to_string() + "…",
+                    f.hashes.pdq_quality.to_string(),
+                    phash_hex(f.hashes.phash),
+                    String::new(),
+                ]);
+            }
+        }
+        out
+    }
+}
+
+/// The name a sampling reason has in JSON (`first`, `rate`, `cut`).
+fn kebab(reason: &crate::video::Reason) -> String {
+    serde_json::to_value(reason)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// A video's JSON: its container, sampling and kept frames.
+fn video_json(v: &crate::video::Video) -> serde_json::Value {
+    json!({
+        "container": v.container,
+        "sampling": {"fps": v.sampling.fps, "max_frames": v.sampling.max_frames},
+        "frames_looked_at": v.looked_at,
+        "complete": v.complete,
+        "frames": v.frames.iter().map(|f| json!({
+            "frame": f.frame,
+            "time": f.time,
+            "reason": f.reason,
+            "pdq": f.hashes.pdq.to_hex(),
+            "pdq_quality": f.hashes.pdq_quality,
+            "phash64": phash_hex(f.hashes.phash),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// The vPDQ lines of a file: its kept frames, or a still as frame 0.
+pub fn vpdq_lines(a: &Analysis) -> Vec<vpdq::VpdqLine> {
+    let line = |frame, time, h: &crate::hash::Hashes| vpdq::VpdqLine {
+        frame,
+        quality: h.pdq_quality,
+        pdq: h.pdq,
+        time,
+    };
+    match &a.video {
+        Some(v) => v
+            .frames
+            .iter()
+            .map(|f| line(f.frame, f.time, &f.hashes))
+            .collect(),
+        None => vec![line(0, 0.0, &a.hashes)],
     }
 }

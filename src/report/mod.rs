@@ -34,6 +34,8 @@ pub enum Format {
     Csv,
     /// A self-contained page (check and query only).
     Html,
+    /// ThreatExchange's vPDQ text format (hash only).
+    Vpdq,
 }
 
 /// A result that can be printed in every format.
@@ -46,6 +48,13 @@ pub trait Report {
     /// The human-readable form; an aligned table unless overridden.
     fn table(&self, w: &mut dyn Write) -> io::Result<()> {
         write_table(w, &Style::default(), &self.headers(), &self.rows())
+    }
+    /// ThreatExchange's vPDQ lines, for the reports that have them.
+    fn vpdq(&self, _w: &mut dyn Write) -> io::Result<()> {
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "the vPDQ format exists for `hash` only",
+        ))
     }
     /// The HTML page, for the reports that have one.
     fn html(&self, _w: &mut dyn Write) -> io::Result<()> {
@@ -60,6 +69,7 @@ pub fn render(w: &mut dyn Write, format: Format, report: &dyn Report) -> io::Res
     match format {
         Format::Table => report.table(w),
         Format::Html => report.html(w),
+        Format::Vpdq => report.vpdq(w),
         Format::Json => {
             serde_json::to_writer_pretty(&mut *w, &report.items())?;
             writeln!(w)

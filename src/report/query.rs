@@ -33,7 +33,41 @@ pub(crate) fn match_json(m: &Match, paths: &Style) -> serde_json::Value {
         "context": m.context,
         "contexts": m.contexts,
         "exif": m.exif,
+        "media": m.media,
+        "time": m.time,
+        "frame": m.frame,
     })
+}
+
+/// What a video query found of one reference: its path, the two shares
+/// and the matched time ranges.
+fn clip_json(c: &crate::clip::ClipMatch, paths: &Style) -> serde_json::Value {
+    json!({
+        "path": paths.show(&c.best.path),
+        "media": c.best.media,
+        "query_share": c.query_share,
+        "reference_share": c.reference_share,
+        "segments": c.segments,
+        "summary": c.segments.iter().map(|s| s.describe()).collect::<Vec<_>>(),
+    })
+}
+
+/// A line per reference a video query found: shares and segments.
+fn clip_line(c: &crate::clip::ClipMatch, paths: &Style) -> String {
+    let shares = match c.reference_share {
+        Some(r) => format!(
+            "{:.0}% of the query's frames match, {:.0}% of its frames are matched",
+            c.query_share * 100.0,
+            r * 100.0
+        ),
+        None => format!("in {:.0}% of the query's frames", c.query_share * 100.0),
+    };
+    let segments: Vec<String> = c.segments.iter().map(|s| s.describe()).collect();
+    format!(
+        "{}: {shares}; {}",
+        paths.show(&c.best.path),
+        segments.join("; ")
+    )
 }
 
 impl Report for QueryReport<'_> {
@@ -83,7 +117,7 @@ impl Report for QueryReport<'_> {
                         rows.push(vec![
                             q.clone(),
                             (i + 1).to_string(),
-                            self.paths.show(&m.path),
+                            self.paths.show(&m.path) + &m.at(),
                             m.distance.to_string(),
                             format!("{:.3}", m.similarity),
                             Evidence::of(m, &MatchRule::default()).short(),
@@ -110,6 +144,7 @@ impl Report for QueryReport<'_> {
                     "schema_version": super::SCHEMA_VERSION,
                     "query": self.paths.show(&o.query),
                     "matches": ms.iter().map(|m| match_json(m, &self.paths)).collect::<Vec<_>>(),
+                    "clips": o.clips.iter().map(|c| clip_json(c, &self.paths)).collect::<Vec<_>>(),
                     "not_assessed": super::not_assessed_json(o.not_assessed),
                     "error": null,
                 }),
@@ -158,7 +193,7 @@ impl Report for QueryReport<'_> {
                         let c = m.context.clone().unwrap_or_default();
                         rows.push(vec![
                             if i == 0 { q.clone() } else { String::new() },
-                            self.paths.show(&m.path),
+                            self.paths.show(&m.path) + &m.at(),
                             Evidence::of(m, &MatchRule::default()).short(),
                             class_note(m),
                             opt(&c.published),
@@ -170,6 +205,14 @@ impl Report for QueryReport<'_> {
         }
         super::write_table(w, &self.paths, &headers, &rows)?;
         for o in self.outcomes {
+            for c in &o.clips {
+                let line = format!(
+                    "{}: {}",
+                    self.paths.show(&o.query),
+                    clip_line(c, &self.paths)
+                );
+                writeln!(w, "\n{}", self.paths.wrap(&super::printable(&line), "  "))?;
+            }
             if let Some(n) = o.not_assessed {
                 let line = format!("{}: {}", self.paths.show(&o.query), n.detail());
                 writeln!(w, "\n{}", self.paths.wrap(&super::printable(&line), "  "))?;

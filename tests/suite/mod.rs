@@ -28,3 +28,4 @@ mod server;
 mod snapshots;
 mod usage;
 mod util;
+mod video;

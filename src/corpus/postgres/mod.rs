@@ -408,6 +408,11 @@ impl Store for PgStore {
             formats: formats.iter().map(|r| (r.get(0), r.get(1))).collect(),
             earliest_published: counts.get(4),
             latest_published: counts.get(5),
+            // Video references are not stored by this engine yet
+            // (write_analyses refuses them).
+            videos: 0,
+            video_frames: 0,
+            video_hours: 0.0,
         })
     }
 
@@ -417,6 +422,14 @@ impl Store for PgStore {
     }
 
     fn write_analyses(&mut self, files: &[(String, Analysis)]) -> Result<Vec<bool>> {
+        if let Some((key, _)) = files.iter().find(|(_, a)| a.video.is_some()) {
+            return Err(Error::File {
+                path: key.into(),
+                source: crate::error::FileError::Unsupported(
+                    "a video reference in a PostgreSQL corpus (SQLite only for now)".into(),
+                ),
+            });
+        }
         self.with(|c| {
             let mut tx = c.transaction()?;
             let new = files

@@ -3,6 +3,7 @@
 //! refused), and the reads of the [`Store`] interface. Writes are in
 //! [`write`].
 
+mod video;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -11,7 +12,8 @@ use std::time::Duration;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::{
-    Cached, FileEntry, ImportReport, Reference, SearchHashes, Stats, Store, StoredFile, StoredHash,
+    Cached, FileEntry, FrameOf, ImportReport, Reference, SearchHashes, Stats, Store, StoredFile,
+    StoredHash,
 };
 use crate::analyze::Analysis;
 use crate::context::Context;
@@ -25,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_initial.sql"),
     include_str!("../../../migrations/sqlite/0002_features.sql"),
     include_str!("../../../migrations/sqlite/0003_exif_subsec.sql"),
+    include_str!("../../../migrations/sqlite/0004_video.sql"),
 ];
 
 /// The SQLite schema version this build writes.
@@ -164,14 +167,15 @@ impl Store for SqliteStore {
             .conn
             .query_row(
                 "SELECT f.size, f.mtime_ns,
-                        (SELECT COUNT(*) FROM hashes h WHERE h.file_id = f.id AND h.settings = ?2)
+                        (SELECT COUNT(*) FROM hashes h WHERE h.file_id = f.id AND h.settings = ?2),
+                        EXISTS (SELECT 1 FROM videos v WHERE v.file_id = f.id AND v.settings = ?2)
                  FROM files f WHERE f.path = ?1",
                 params![path, SETTINGS_VERSION],
                 |r| {
                     Ok(Cached {
                         size: r.get::<_, i64>(0)? as u64,
                         mtime_ns: r.get(1)?,
-                        current: r.get::<_, i64>(2)? == HASH_ROWS,
+                        current: r.get::<_, i64>(2)? == HASH_ROWS || r.get::<_, bool>(3)?,
                     })
                 },
             )
@@ -330,16 +334,19 @@ impl Store for SqliteStore {
     }
 
     fn list(&self) -> Result<Vec<FileEntry>> {
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT f.path, f.sha256, f.format, f.width, f.height, p.hash, p.quality,
                     p.low_information,
                     (SELECT COUNT(*) FROM contexts c WHERE c.file_id = f.id),
                     (SELECT MIN(published) FROM contexts c WHERE c.file_id = f.id)
-             FROM files f JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
+             FROM files f LEFT JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
+             WHERE (p.hash IS NOT NULL OR f.id IN (SELECT file_id FROM videos))
+               AND {}
              ORDER BY f.path",
-        )?;
+            video::NOT_A_FRAME
+        ))?;
         let rows = stmt.query_map([], |r| {
-            let pdq: Vec<u8> = r.get(5)?;
+            let pdq: Vec<u8> = r.get::<_, Option<Vec<u8>>>(5)?.unwrap_or_default();
             Ok(FileEntry {
                 path: PathBuf::from(r.get::<_, String>(0)?),
                 sha256: r.get(1)?,
@@ -348,7 +355,7 @@ impl Store for SqliteStore {
                 height: r.get(4)?,
                 pdq: Pdq::from_bytes(&pdq).unwrap_or_default().to_hex(),
                 pdq_quality: r.get::<_, Option<u8>>(6)?.unwrap_or(0),
-                low_information: r.get(7)?,
+                low_information: r.get::<_, Option<bool>>(7)?.unwrap_or(false),
                 contexts: r.get::<_, i64>(8)? as usize,
                 earliest_published: r.get(9)?,
             })
@@ -358,9 +365,10 @@ impl Store for SqliteStore {
 
     fn stats(&self) -> Result<Stats> {
         let one = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
-        let mut stmt = self
-            .conn
-            .prepare("SELECT format, COUNT(*) FROM files GROUP BY format ORDER BY 2 DESC, 1")?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT format, COUNT(*) FROM files f WHERE {} GROUP BY format ORDER BY 2 DESC, 1",
+            video::NOT_A_FRAME
+        ))?;
         let formats = stmt
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<Vec<_>, _>>()?;
@@ -369,10 +377,14 @@ impl Store for SqliteStore {
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        let (videos, video_frames, video_hours) = video::counts(&self.conn)?;
         Ok(Stats {
             database: PathBuf::from(&self.location),
             schema_version: self.schema_version()?,
-            files: one("SELECT COUNT(*) FROM files")?,
+            files: one(&format!(
+                "SELECT COUNT(*) FROM files f WHERE {}",
+                video::NOT_A_FRAME
+            ))?,
             files_with_context: one("SELECT COUNT(DISTINCT file_id) FROM contexts")?,
             contexts: one("SELECT COUNT(*) FROM contexts")?,
             low_information: one(
@@ -381,11 +393,17 @@ impl Store for SqliteStore {
             formats,
             earliest_published: earliest,
             latest_published: latest,
+            videos,
+            video_frames,
+            video_hours,
         })
     }
 
     fn keys(&self) -> Result<Vec<String>> {
-        let mut stmt = self.conn.prepare("SELECT path FROM files")?;
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT path FROM files f WHERE {}",
+            video::NOT_A_FRAME
+        ))?;
         let keys = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(keys.collect::<Result<Vec<_>, _>>()?)
     }
@@ -427,6 +445,14 @@ impl Store for SqliteStore {
         }
         tx.commit()?;
         Ok(n)
+    }
+
+    fn frame_of(&self, file_id: i64) -> Result<Option<FrameOf>> {
+        video::frame_of(&self.conn, file_id)
+    }
+
+    fn frames_kept(&self, video_id: i64) -> Result<Option<usize>> {
+        video::frames_kept(&self.conn, video_id)
     }
 
     fn import(&mut self, records: &[super::ImportRecord<'_>]) -> Result<ImportReport> {

@@ -149,10 +149,18 @@ pub(super) fn insert_context(
     Ok(())
 }
 
-/// Writes (inserts or replaces) one analysed file under the key `path`.
-pub(super) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> Result<bool> {
+/// Inserts or updates the row of `files` under `key`; (size, mtime_ns,
+/// sha256, format) and (width, height) as stored. Returns its id and
+/// whether it existed.
+pub(super) fn upsert_file(
+    tx: &Transaction<'_>,
+    key: &str,
+    (size, mtime_ns, sha256, format): (u64, i64, &str, &str),
+    (width, height): (u32, u32),
+) -> Result<(i64, bool)> {
     let existing: Option<i64> = tx
-        .query_row("SELECT id FROM files WHERE path = ?1", [key], |r| r.get(0))
+        .prepare_cached("SELECT id FROM files WHERE path = ?1")?
+        .query_row([key], |r| r.get(0))
         .optional()?;
     let id: i64 = tx
         .prepare_cached(
@@ -168,17 +176,28 @@ pub(super) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
         .query_row(
             params![
                 key,
-                a.size as i64,
-                a.mtime_ns,
-                a.sha256,
-                a.format,
-                a.width,
-                a.height,
+                size as i64,
+                mtime_ns,
+                sha256,
+                format,
+                width,
+                height,
                 now()
             ],
             |r| r.get(0),
         )?;
-    let h = &a.hashes;
+    Ok((id, existing.is_some()))
+}
+
+/// Writes the hash rows and local features of one picture (a still or a
+/// video frame) stored under `id`; `replace` when it had rows before.
+pub(super) fn write_hashes(
+    tx: &Transaction<'_>,
+    replace: bool,
+    id: i64,
+    h: &crate::hash::Hashes,
+    features: Option<&crate::features::Features>,
+) -> Result<()> {
     for (alg, bytes, quality) in [
         ("pdq", h.pdq.to_bytes().to_vec(), Some(h.pdq_quality)),
         ("phash64", h.phash.to_be_bytes().to_vec(), None),
@@ -193,17 +212,9 @@ pub(super) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
             None,
         ),
     ] {
-        write_hash(
-            tx,
-            existing.is_some(),
-            id,
-            alg,
-            &bytes,
-            quality,
-            h.low_information,
-        )?;
+        write_hash(tx, replace, id, alg, &bytes, quality, h.low_information)?;
     }
-    match &a.features {
+    match features {
         Some(f) => {
             tx.prepare_cached(
                 "INSERT OR REPLACE INTO features (file_id, settings, data) VALUES (?1, ?2, ?3)",
@@ -215,8 +226,37 @@ pub(super) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> 
                 .execute([id])?;
         }
     }
+    Ok(())
+}
+
+/// Writes (inserts or replaces) one analysed file under the key `path`: a
+/// picture with its hashes, or a video with its frames
+/// ([`super::video::write_video`]).
+pub(super) fn upsert_analysis(tx: &Transaction<'_>, key: &str, a: &Analysis) -> Result<bool> {
+    let (id, existed) = upsert_file(
+        tx,
+        key,
+        (a.size, a.mtime_ns, &a.sha256, &a.format),
+        (a.width, a.height),
+    )?;
+    match &a.video {
+        Some(v) => super::video::write_video(tx, id, key, a, v)?,
+        None => {
+            if existed {
+                // A file that was a video before loses its frames.
+                tx.prepare_cached(
+                    "DELETE FROM files WHERE id IN
+                        (SELECT file_id FROM video_frames WHERE video_id = ?1)",
+                )?
+                .execute([id])?;
+                tx.prepare_cached("DELETE FROM videos WHERE file_id = ?1")?
+                    .execute([id])?;
+            }
+            write_hashes(tx, existed, id, &a.hashes, a.features.as_ref())?;
+        }
+    }
     write_exif(tx, id, &a.exif)?;
-    Ok(existing.is_none())
+    Ok(!existed)
 }
 
 /// Writes (inserts or replaces) the EXIF row of a file.

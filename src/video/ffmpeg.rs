@@ -1,0 +1,259 @@
+//! Decoded frames of a video from an `ffmpeg` child: every frame scaled to
+//! at most [`super::FRAME_SIDE`] pixels on its long side (display rotation
+//! applied by FFmpeg), as 8-bit grey on a pipe, with its presentation time
+//! and number from the `showinfo` filter on stderr (timestamps from the
+//! stream, so variable frame rates and edit lists come out right).
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::Path;
+use std::process::{ChildStdout, Command};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use super::tool::{Bounded, Tools};
+use super::RawFrame;
+use crate::error::FileError;
+
+/// Longest stderr line kept (showinfo lines are ~300 bytes).
+const MAX_LINE: u64 = 8 * 1024;
+/// Error and warning lines kept for the message of a failure.
+const KEPT_MESSAGES: usize = 6;
+
+/// One `showinfo` line: frame number, presentation time, size.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Shown {
+    n: u64,
+    pts_time: f64,
+    width: u32,
+    height: u32,
+}
+
+/// The frames of a video as FFmpeg decodes them, in presentation order.
+pub struct FfmpegFrames {
+    child: Bounded,
+    stdout: ChildStdout,
+    shown: mpsc::Receiver<Shown>,
+    messages: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
+    start: f64,
+    deadline: Instant,
+    started: Instant,
+}
+
+impl FfmpegFrames {
+    /// Starts decoding `path`; `start` is the container's start time
+    /// (subtracted from every timestamp), `side` the long side frames are
+    /// scaled down to.
+    pub fn open(
+        tools: &Tools,
+        path: &Path,
+        start: f64,
+        side: u32,
+        deadline: Instant,
+    ) -> Result<FfmpegFrames, FileError> {
+        let mut cmd = Command::new(&tools.ffmpeg);
+        let filter = format!(
+            "scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease,format=gray,showinfo"
+        );
+        cmd.args([
+            "-hide_banner",
+            "-nostats",
+            "-nostdin",
+            "-loglevel",
+            "level+info",
+            "-i",
+        ])
+        .arg(path)
+        .args(["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", &filter])
+        .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-"]);
+        let child = Bounded::spawn(cmd, deadline)?;
+        let (stdout, stderr) = child.streams();
+        let (Some(stdout), Some(stderr)) = (stdout, stderr) else {
+            return Err(FileError::Video("ffmpeg's output pipes are missing".into()));
+        };
+        let (tx, shown) = mpsc::sync_channel(64);
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let kept = Arc::clone(&messages);
+        let reader = std::thread::Builder::new()
+            .name("provcheck-ffmpeg-stderr".into())
+            .spawn(move || read_stderr(stderr, &tx, &kept))
+            .map_err(FileError::Io)?;
+        Ok(FfmpegFrames {
+            child,
+            stdout,
+            shown,
+            messages,
+            reader: Some(reader),
+            start,
+            deadline,
+            started: Instant::now(),
+        })
+    }
+
+    /// The next frame, or `None` at the end of the stream.
+    ///
+    /// Errors: [`FileError::TimedOut`] when the deadline passed (the child
+    /// is killed), [`FileError::Video`] when FFmpeg failed, with its message.
+    pub fn next_frame(&mut self) -> Result<Option<RawFrame>, FileError> {
+        let Ok(info) = self.shown.recv() else {
+            return self.end();
+        };
+        let len = info.width as usize * info.height as usize;
+        let mut buf = vec![0u8; len];
+        if len == 0 || self.stdout.read_exact(&mut buf).is_err() {
+            return self.end().and(Err(FileError::Video(
+                "ffmpeg's output ended inside a frame".into(),
+            )));
+        }
+        Ok(Some(RawFrame {
+            index: info.n,
+            time: (info.pts_time - self.start).max(0.0),
+            width: info.width,
+            height: info.height,
+            luma: buf,
+        }))
+    }
+
+    /// Stops decoding early (the child is killed and reaped).
+    pub fn stop(mut self) {
+        self.child.finish(true);
+    }
+
+    /// The end of the stream: reaps the child and says how it ended.
+    fn end(&mut self) -> Result<Option<RawFrame>, FileError> {
+        // Whatever remains on stdout is drained so the child can exit.
+        let _ = std::io::copy(&mut (&mut self.stdout).take(1 << 30), &mut std::io::sink());
+        let (ok, timed_out) = self.child.finish(false);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        if timed_out || Instant::now() >= self.deadline {
+            return Err(FileError::TimedOut(
+                self.deadline.saturating_duration_since(self.started),
+            ));
+        }
+        if !ok {
+            let messages = self.messages.lock().map(|m| m.clone()).unwrap_or_default();
+            return Err(FileError::Video(reason(&messages)));
+        }
+        Ok(None)
+    }
+
+    /// FFmpeg's error and warning messages so far (a damaged stream often
+    /// decodes with errors and exit status 0).
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+}
+
+/// The reason a failed run gives: its last error message.
+fn reason(messages: &[String]) -> String {
+    messages
+        .iter()
+        .rev()
+        .find(|m| m.starts_with("error") || m.starts_with("fatal"))
+        .or(messages.last())
+        .map(|m| format!("ffmpeg: {}", m.split_once(": ").map_or(m.as_str(), |x| x.1)))
+        .unwrap_or_else(|| "ffmpeg failed without a message".into())
+}
+
+/// Reads FFmpeg's log (`-loglevel level+info`): showinfo lines go to `tx`,
+/// error and warning messages to `kept` (the last few, as `level: text`).
+fn read_stderr(
+    stderr: std::process::ChildStderr,
+    tx: &mpsc::SyncSender<Shown>,
+    kept: &Mutex<Vec<String>>,
+) {
+    let mut r = BufReader::new(stderr);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match (&mut r).take(MAX_LINE).read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let text = String::from_utf8_lossy(&line);
+        if let Some(s) = parse_showinfo(&text) {
+            if tx.send(s).is_err() {
+                return;
+            }
+        } else if let Some(m) = message(&text) {
+            if let Ok(mut k) = kept.lock() {
+                if k.len() == KEPT_MESSAGES {
+                    k.remove(0);
+                }
+                k.push(m);
+            }
+        }
+    }
+}
+
+/// `error: text` for an error, fatal or warning line of the log.
+fn message(line: &str) -> Option<String> {
+    let rest = match line.strip_prefix('[') {
+        Some(r)
+            if !r.starts_with("error]")
+                && !r.starts_with("fatal]")
+                && !r.starts_with("warning]") =>
+        {
+            r.split_once("] ")?.1
+        }
+        _ => line,
+    };
+    for level in ["error", "fatal", "warning"] {
+        if let Some(text) = rest.strip_prefix(&format!("[{level}] ")) {
+            return Some(format!("{level}: {}", text.trim()));
+        }
+    }
+    None
+}
+
+/// Parses a `showinfo` frame line (`[Parsed_showinfo_2 @ 0x..] [info] n: 12
+/// pts: 6144 pts_time:0.48 ... s:640x272 ...`).
+fn parse_showinfo(line: &str) -> Option<Shown> {
+    if !line.starts_with("[Parsed_showinfo") {
+        return None;
+    }
+    let field = |name: &str| -> Option<&str> {
+        let at = line.find(name)? + name.len();
+        line[at..].split_whitespace().next()
+    };
+    let n = field(" n:")?.parse().ok()?;
+    let pts_time: f64 = field(" pts_time:")?.parse().ok()?;
+    let (w, h) = field(" s:")?.split_once('x')?;
+    Some(Shown {
+        n,
+        pts_time: if pts_time.is_finite() { pts_time } else { 0.0 },
+        width: w.parse().ok()?,
+        height: h.parse().ok()?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn showinfo_lines_give_number_time_and_size() {
+        let line = "[Parsed_showinfo_2 @ 0x556c95d22800] [info] n: 249 pts: 127488 pts_time:9.96    pos:   503137 fmt:gray sar:1/1 s:640x272 i:P iskey:0 type:P\n";
+        assert_eq!(
+            parse_showinfo(line),
+            Some(Shown {
+                n: 249,
+                pts_time: 9.96,
+                width: 640,
+                height: 272
+            })
+        );
+        assert_eq!(
+            parse_showinfo("[Parsed_showinfo_2 @ 0x5] [info] config in time_base: 1/12800"),
+            None
+        );
+        assert_eq!(
+            message("[mov,mp4 @ 0x55] [error] moov atom not found\n").as_deref(),
+            Some("error: moov atom not found")
+        );
+        assert_eq!(message("[info] Stream mapping:"), None);
+    }
+}

@@ -1,0 +1,316 @@
+//! Video as a source of frames for the same analysis as stills: a video
+//! file is probed and decoded by the system FFmpeg ([`tool`], [`probe`],
+//! [`ffmpeg`]); an animated GIF, WebP or APNG by the image decoders
+//! ([`animation`]). Either way its frames are sampled by one rule
+//! ([`sample`]) and each kept frame is hashed (PDQ, sub-frames, windows,
+//! local features) exactly as a picture is ([`crate::analyze`]), with its
+//! time and frame number. [`vpdq`] reads and writes ThreatExchange's vPDQ
+//! text format.
+
+pub mod animation;
+pub mod ffmpeg;
+pub mod probe;
+pub mod sample;
+pub mod tool;
+pub mod vpdq;
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub use probe::Container;
+pub use sample::{Reason, Sampler, Sampling};
+pub use tool::Tools;
+
+use crate::analyze::{hash_grey, Depth};
+use crate::decode::{Grey, Limits};
+use crate::error::FileError;
+use crate::exif::ExifSummary;
+use crate::features::Features;
+use crate::hash::{Hashes, Pdq};
+
+/// One decoded frame before sampling: its number in decoding order (0
+/// first), its presentation time in seconds from the start, and its luma.
+pub struct RawFrame {
+    pub index: u64,
+    pub time: f64,
+    pub width: u32,
+    pub height: u32,
+    pub luma: Vec<u8>,
+}
+
+/// How a video is read: the sampling and where FFmpeg is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VideoOptions {
+    pub sampling: Sampling,
+    /// The `ffmpeg` binary (`--ffmpeg`); else [`tool::FFMPEG_ENV`], else PATH.
+    pub ffmpeg: Option<&'static Path>,
+}
+
+/// A kept frame of a video and its hashes, as a still's.
+#[derive(Debug, Clone)]
+pub struct VideoFrame {
+    /// Number of the frame in decoding order, 0 first.
+    pub frame: u64,
+    /// Seconds from the start of the video (from the stream's timestamps).
+    pub time: f64,
+    pub reason: Reason,
+    /// Size of the decoded frame the hashes were taken from.
+    pub width: u32,
+    pub height: u32,
+    pub hashes: Hashes,
+    pub features: Option<Features>,
+}
+
+/// What a video holds: its container's metadata and its kept frames.
+#[derive(Debug, Clone)]
+pub struct Video {
+    pub container: Container,
+    pub frames: Vec<VideoFrame>,
+    /// Frames decoded and looked at by the sampler.
+    pub looked_at: u64,
+    /// Time of the last frame looked at, seconds.
+    pub last_time: f64,
+    /// False when decoding stopped at [`Sampling::max_frames`].
+    pub complete: bool,
+    pub sampling: Sampling,
+}
+
+impl Video {
+    /// Kept frames per minute of video.
+    pub fn frames_per_minute(&self) -> f64 {
+        let minutes = self.container.duration.unwrap_or(self.last_time).max(1e-3) / 60.0;
+        self.frames.len() as f64 / minutes
+    }
+}
+
+/// Container summary as EXIF: creation time, make, model, location, size.
+pub fn exif_of(c: &Container) -> ExifSummary {
+    let (w, h) = c.displayed();
+    ExifSummary {
+        datetime_original: c.creation_time.as_deref().and_then(iso_seconds),
+        make: c.make.clone(),
+        model: c.model.clone(),
+        gps_latitude: c.latitude,
+        gps_longitude: c.longitude,
+        pixel_width: (w > 0).then_some(w),
+        pixel_height: (h > 0).then_some(h),
+        ..ExifSummary::default()
+    }
+}
+
+/// `2024-05-01T10:00:00.000000Z` as `2024-05-01T10:00:00`; the zero dates
+/// muxers write when they know no time (1904 and 1970) are no time.
+fn iso_seconds(s: &str) -> Option<String> {
+    let s = s.get(..19)?;
+    if s.starts_with("1904-01-01") || s.starts_with("1970-01-01") {
+        return None;
+    }
+    let ok = s
+        .as_bytes()
+        .get(10)
+        .is_some_and(|b| *b == b'T' || *b == b' ');
+    ok.then(|| s.replacen(' ', "T", 1))
+}
+
+/// Samples the frames `next` yields and hashes the kept ones to `depth`,
+/// the first decoded frame always hashed as the video's poster (the
+/// hashes of the video as a whole). Returns the poster and the video's
+/// frames.
+pub(crate) fn sample_frames(
+    mut next: impl FnMut() -> Result<Option<RawFrame>, FileError>,
+    sampling: &Sampling,
+    depth: Depth,
+    container: Container,
+) -> Result<(VideoFrame, Video), FileError> {
+    let mut sampler = Sampler::new(sampling);
+    let mut poster: Option<VideoFrame> = None;
+    let mut frames: Vec<VideoFrame> = Vec::new();
+    let (mut looked_at, mut last_time, mut complete) = (0u64, 0.0f64, true);
+    let mut last_kept: Option<Pdq> = None;
+    while let Some(raw) = next()? {
+        looked_at += 1;
+        last_time = raw.time;
+        let Some(reason) = sampler.offer(&raw) else {
+            continue;
+        };
+        let grey = Grey::from_raw(
+            raw.width,
+            raw.height,
+            raw.luma.iter().map(|&v| f32::from(v)).collect(),
+        )
+        .ok_or_else(|| FileError::Video(format!("frame {} has the wrong size", raw.index)))?;
+        let (hashes, features) = hash_grey(&grey, depth);
+        let frame = VideoFrame {
+            frame: raw.index,
+            time: raw.time,
+            reason,
+            width: raw.width,
+            height: raw.height,
+            hashes,
+            features,
+        };
+        let near = last_kept.is_some_and(|p| p.distance(&frame.hashes.pdq) <= NEAR);
+        let keep = !frame.hashes.low_information && !near;
+        if keep {
+            last_kept = Some(frame.hashes.pdq);
+        }
+        match (&poster, keep) {
+            (None, true) => {
+                poster = Some(frame.clone());
+                frames.push(frame);
+            }
+            (None, false) => poster = Some(frame),
+            (Some(_), true) => frames.push(frame),
+            (Some(_), false) => {}
+        }
+        if frames.len() >= sampling.max_frames {
+            complete = false;
+            break;
+        }
+    }
+    let poster = poster.ok_or_else(|| FileError::Video("no frame could be decoded".into()))?;
+    Ok((
+        poster,
+        Video {
+            container,
+            frames,
+            looked_at,
+            last_time,
+            complete,
+            sampling: *sampling,
+        },
+    ))
+}
+
+const NEAR: u32 = sample::NEAR_DUPLICATE_BITS;
+
+/// A deadline `limit` from now (none: far away).
+pub(crate) fn deadline(limit: Option<Duration>) -> Instant {
+    let now = Instant::now();
+    now + limit.unwrap_or(Duration::from_secs(365 * 24 * 3600))
+}
+
+/// Probes and decodes the video at `path` and samples its frames.
+///
+/// Errors: [`FileError::NoFfmpeg`] without FFmpeg; [`FileError::Video`]
+/// for a file FFmpeg cannot read, without a video stream, or damaged or
+/// truncated (decoding ends with errors well before its stated duration);
+/// [`FileError::TooManyPixels`] for a frame size over the limit;
+/// [`FileError::TimedOut`] past `limits.max_duration` (FFmpeg is killed).
+pub fn read_video(
+    path: &Path,
+    limits: &Limits,
+    depth: Depth,
+) -> Result<(VideoFrame, Video), FileError> {
+    let tools = Tools::find(limits.video.ffmpeg)?;
+    let deadline = deadline(limits.max_duration);
+    let container = probe::probe(&tools, path, deadline)?;
+    let (w, h) = (container.width, container.height);
+    if u64::from(w) * u64::from(h) > limits.max_pixels {
+        return Err(FileError::TooManyPixels {
+            width: w,
+            height: h,
+            limit: limits.max_pixels,
+        });
+    }
+    let start = container.start_time;
+    let side = crate::decode::working::WORK_SIDE;
+    let mut source = ffmpeg::FfmpegFrames::open(&tools, path, start, side, deadline)?;
+    let result = sample_frames(
+        || source.next_frame(),
+        &limits.video.sampling,
+        depth,
+        container,
+    );
+    let messages = source.messages();
+    source.stop();
+    let (poster, video) = result?;
+    if let Some(why) = truncated(&video, &messages) {
+        return Err(FileError::Video(why));
+    }
+    Ok((poster, video))
+}
+
+/// Why a fully decoded video counts as damaged: FFmpeg reported errors and
+/// the frames stopped more than 10% (and 1 s) short of the stated duration.
+fn truncated(video: &Video, messages: &[String]) -> Option<String> {
+    let duration = video.container.duration?;
+    let error = messages.iter().rev().find(|m| m.starts_with("error"))?;
+    let short = duration - video.last_time;
+    (video.complete && short > 1.0 && short > 0.1 * duration).then(|| {
+        format!(
+            "damaged or truncated: frames end at {} of {} ({})",
+            clock(video.last_time),
+            clock(duration),
+            error.trim_start_matches("error: ")
+        )
+    })
+}
+
+/// `mm:ss.s` (or `h:mm:ss.s`) of a time in seconds.
+pub fn clock(seconds: f64) -> String {
+    let tenths = (seconds.max(0.0) * 10.0).round() as u64;
+    let (s, t) = (tenths / 10, tenths % 10);
+    match s / 3600 {
+        0 => format!("{:02}:{:02}.{t}", s / 60, s % 60),
+        h => format!("{h}:{:02}:{:02}.{t}", s / 60 % 60, s % 60),
+    }
+}
+
+/// File extensions taken as videos when walking a folder.
+pub const VIDEO_EXTENSIONS: &[&str] = &[
+    "mp4", "m4v", "mov", "mkv", "webm", "avi", "ts", "mts", "m2ts", "3gp", "3g2", "mpg", "mpeg",
+    "flv", "wmv", "ogv",
+];
+
+/// Whether a path has a video extension.
+pub fn has_video_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| VIDEO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// Whether the first bytes of a file are a video container's: an ISO
+/// media file (MP4, MOV, 3GP) of a non-image brand, Matroska/WebM, AVI,
+/// MPEG program or transport stream, FLV, Ogg, ASF.
+pub fn sniff(head: &[u8]) -> bool {
+    const IMAGE_BRANDS: [&[u8]; 8] = [
+        b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif",
+    ];
+    let at = |i: usize, sig: &[u8]| head.get(i..i + sig.len()) == Some(sig);
+    if at(4, b"ftyp") {
+        return head
+            .get(8..12)
+            .is_some_and(|b| !IMAGE_BRANDS.contains(&b) && b != b"avis");
+    }
+    at(0, &[0x1A, 0x45, 0xDF, 0xA3])
+        || (at(0, b"RIFF") && at(8, b"AVI "))
+        || at(0, &[0x00, 0x00, 0x01, 0xBA])
+        || (head.len() >= 189 && head[0] == 0x47 && head[188] == 0x47)
+        || at(0, b"FLV")
+        || at(0, b"OggS")
+        || at(0, &[0x30, 0x26, 0xB2, 0x75])
+        || (at(4, b"moov") || at(4, b"mdat") || at(4, b"wide") || at(4, b"free"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_times_are_minutes_seconds_and_tenths() {
+        assert_eq!(clock(83.44), "01:23.4");
+        assert_eq!(clock(0.0), "00:00.0");
+        assert_eq!(clock(3725.0), "1:02:05.0");
+    }
+
+    #[test]
+    fn heif_and_avif_are_not_taken_for_videos() {
+        let mut mp4 = b"\0\0\0\x20ftypisom\0\0\x02\0".to_vec();
+        assert!(sniff(&mp4));
+        mp4[8..12].copy_from_slice(b"heic");
+        assert!(!sniff(&mp4));
+        assert!(sniff(&[0x1A, 0x45, 0xDF, 0xA3, 0x01]));
+        assert!(!sniff(b"\xFF\xD8\xFF\xE0"));
+    }
+}

@@ -1,0 +1,174 @@
+//! Video as references and queries: a still cut from a clip is found at its
+//! time, a damaged clip or a missing FFmpeg is a per-file error, an
+//! animation is searched past its first frame; on `../shared/data/video`,
+//! a re-encoded clip matches its original and an unrelated one nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use super::util::{degrade, fixture, references, shared_data, Workspace};
+
+/// The bundled clip: 3 s of slow zoom on `elephants.jpg`, a cut, 3 s of pan
+/// over `storm.jpg` (320×180, 10 fps; see tests/fixtures/README.md).
+fn clip() -> PathBuf {
+    fixture("video/pans.mp4")
+}
+
+/// Whether ffmpeg runs; if not, says which test skips.
+fn have_ffmpeg(test: &str) -> bool {
+    let ok = Command::new("ffmpeg").arg("-version").output().is_ok();
+    if !ok {
+        eprintln!("skipping {test}: ffmpeg is not installed (Debian package ffmpeg)");
+    }
+    ok
+}
+
+/// The frame of `video` at `seconds`, saved as a PNG at `out`.
+fn grab(video: &Path, seconds: f64, out: &Path) {
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-ss", &seconds.to_string(), "-i"])
+        .arg(video)
+        .args(["-frames:v", "1"])
+        .arg(out)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+}
+
+#[test]
+fn a_still_cut_from_a_clip_cropped_or_mirrored_is_found_at_its_time() {
+    if !have_ffmpeg("a_still_cut_from_a_clip_cropped_or_mirrored_is_found_at_its_time") {
+        return;
+    }
+    let ws = Workspace::new();
+    ws.build_from(&[clip(), references().join("ladybird.jpg")]);
+    let at = 4.4;
+    let frame = ws.path().join("frame.png");
+    grab(&clip(), at, &frame);
+    // 80% of each side kept, re-compressed; and a mirrored copy.
+    degrade(&frame, &ws.path().join("cut.jpg"), 0.64, 1.0, 75);
+    let img = image::open(&frame).unwrap().fliph();
+    super::util::save_jpeg(&img, &ws.path().join("mirrored.jpg"), 80);
+    let out = ws.run_json(&["query", "cut.jpg", "mirrored.jpg"], 1);
+    for q in out.as_array().unwrap() {
+        let m = &q["matches"][0];
+        assert!(m["path"].as_str().unwrap().ends_with("pans.mp4"), "{q}");
+        assert_eq!(m["media"], "video", "{q}");
+        let time = m["time"].as_f64().unwrap();
+        assert!((time - at).abs() <= 1.0, "found at {time} s, cut at {at} s");
+        assert!(m["frame"].as_u64().is_some(), "{q}");
+    }
+}
+
+#[test]
+fn a_missing_ffmpeg_or_a_damaged_clip_is_a_per_file_error() {
+    let ws = Workspace::new();
+    let photo = references().join("elephants.jpg");
+    // Without FFmpeg: the clip fails saying how to install it, the photo is hashed.
+    let out = ws
+        .cmd()
+        .env("PROVCHECK_FFMPEG", ws.path().join("no-ffmpeg-here"))
+        .args(["--format", "json", "hash"])
+        .arg(clip())
+        .arg(&photo)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    assert!(
+        stderr.contains("pans.mp4") && stderr.contains("apt install ffmpeg"),
+        "{stderr}"
+    );
+    let items = super::util::json(&out.get_output().stdout);
+    assert!(items[1]["hashes"]["pdq"].is_string(), "{items}");
+    if !have_ffmpeg("a_missing_ffmpeg_or_a_damaged_clip_is_a_per_file_error (damaged part)") {
+        return;
+    }
+    let bytes = std::fs::read(clip()).unwrap();
+    std::fs::write(ws.path().join("truncated.mp4"), &bytes[..bytes.len() / 2]).unwrap();
+    let mut corrupt = bytes.clone();
+    corrupt[..64].fill(0x5A);
+    std::fs::write(ws.path().join("corrupt.mp4"), &corrupt).unwrap();
+    let out = ws
+        .cmd()
+        .args(["--format", "json", "hash", "truncated.mp4", "corrupt.mp4"])
+        .arg(&photo)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
+    for name in [
+        "truncated.mp4: cannot read video",
+        "corrupt.mp4: cannot read video",
+    ] {
+        assert!(stderr.contains(name), "{stderr}");
+    }
+    let items = super::util::json(&out.get_output().stdout);
+    assert!(items[2]["hashes"]["pdq"].is_string(), "{items}");
+}
+
+#[test]
+fn an_animated_gif_is_searched_past_its_first_frame() {
+    let ws = Workspace::new();
+    ws.build_from(&[references().join("ladybird.jpg")]);
+    // An unrelated first frame, then the reference.
+    let frame = |name: &str| {
+        let img = image::open(references().join(name)).unwrap();
+        image::Frame::from_parts(
+            img.resize_exact(240, 150, image::imageops::FilterType::Triangle)
+                .to_rgba8(),
+            0,
+            0,
+            image::Delay::from_numer_denom_ms(500, 1),
+        )
+    };
+    let gif = ws.path().join("anim.gif");
+    let mut enc = image::codecs::gif::GifEncoder::new(std::fs::File::create(&gif).unwrap());
+    enc.encode_frames([frame("storm.jpg"), frame("ladybird.jpg")])
+        .unwrap();
+    drop(enc);
+    let out = ws.run_json(&["query", "anim.gif"], 1);
+    let clip = &out[0]["clips"][0];
+    assert!(
+        clip["path"].as_str().unwrap().ends_with("ladybird.jpg"),
+        "{out}"
+    );
+    assert_eq!(clip["segments"][0]["query"][0].as_f64(), Some(0.5), "{out}");
+}
+
+#[test]
+fn a_reencoded_clip_matches_its_original_and_an_unrelated_one_nothing() {
+    let Some(data) =
+        shared_data("a_reencoded_clip_matches_its_original_and_an_unrelated_one_nothing")
+    else {
+        return;
+    };
+    if !have_ffmpeg("a_reencoded_clip_matches_its_original_and_an_unrelated_one_nothing") {
+        return;
+    }
+    let v = data.join("video");
+    let ws = Workspace::new();
+    ws.build_from(&[v.join("carphone_pristine.mp4"), v.join("bigbuckbunny.mp4")]);
+    let out = ws.run_json(
+        &[
+            v.join("carphone_distorted.mp4").to_string_lossy().as_ref(),
+            v.join("bikes.mp4").to_string_lossy().as_ref(),
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .fold(vec!["query".to_string()], |mut a, s| {
+            a.push(s);
+            a
+        }),
+        1,
+    );
+    let clip = &out[0]["clips"][0];
+    assert!(
+        clip["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("carphone_pristine.mp4"),
+        "{out}"
+    );
+    assert!(clip["query_share"].as_f64().unwrap() >= 0.8, "{clip}");
+    assert!(clip["reference_share"].as_f64().unwrap() >= 0.8, "{clip}");
+    assert_eq!(out[1]["matches"].as_array().map(Vec::len), Some(0), "{out}");
+}
