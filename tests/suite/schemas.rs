@@ -2,31 +2,7 @@
 
 use serde_json::Value;
 
-use super::util::{fixture, references, repo, Workspace};
-
-/// The version of the JSON outputs the schemas describe.
-const VERSION: u32 = 2;
-
-/// Serves the project's own schema files for `$ref`s; nothing is fetched.
-struct LocalSchemas;
-
-impl jsonschema::Retrieve for LocalSchemas {
-    fn retrieve(
-        &self,
-        uri: &jsonschema::Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        let name = uri
-            .path()
-            .as_str()
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let file = name.replace(&format!("-{VERSION}.json"), ".schema.json");
-        let text = std::fs::read_to_string(repo().join("schemas").join(&file))?;
-        Ok(serde_json::from_str(&text)?)
-    }
-}
+use super::util::{fixture, references, repo, LocalSchemas, Workspace};
 
 fn validator(schema_file: &str) -> jsonschema::Validator {
     let text = std::fs::read_to_string(repo().join("schemas").join(schema_file)).unwrap();

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use serde_json::Value;
 
-use super::util::repo;
+use super::util::{repo, LocalSchemas};
 
 pub struct Server {
     child: Child,
@@ -68,31 +68,6 @@ pub fn client() -> reqwest::blocking::Client {
 pub fn picture(path: &Path) -> reqwest::blocking::multipart::Part {
     let name = path.file_name().unwrap().to_string_lossy().to_string();
     reqwest::blocking::multipart::Part::bytes(std::fs::read(path).unwrap()).file_name(name)
-}
-
-/// Serves the project's own schema files for `$ref`s; nothing is fetched.
-struct LocalSchemas;
-
-impl jsonschema::Retrieve for LocalSchemas {
-    fn retrieve(
-        &self,
-        uri: &jsonschema::Uri<String>,
-    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        let name = uri
-            .path()
-            .as_str()
-            .rsplit('/')
-            .next()
-            .unwrap_or("")
-            .to_string();
-        let file = if name.ends_with(".schema.json") {
-            name
-        } else {
-            name.replace("-2.json", ".schema.json")
-        };
-        let text = std::fs::read_to_string(repo().join("schemas").join(&file))?;
-        Ok(serde_json::from_str(&text)?)
-    }
 }
 
 /// The committed OpenAPI document.

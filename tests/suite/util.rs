@@ -194,3 +194,30 @@ pub fn save_jpeg(img: &DynamicImage, out: &Path, quality: u8) {
     let enc = JpegEncoder::new_with_quality(std::io::BufWriter::new(file), quality);
     img.to_rgb8().write_with_encoder(enc).expect("encode JPEG");
 }
+
+/// Serves the project's own schema files for the `$ref`s of a JSON schema
+/// or the OpenAPI document (`query-2.json` is `schemas/query.schema.json`;
+/// a name already ending `.schema.json` is itself); nothing is fetched.
+pub struct LocalSchemas;
+
+impl jsonschema::Retrieve for LocalSchemas {
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<serde_json::Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri
+            .path()
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string();
+        let file = if name.ends_with(".schema.json") {
+            name
+        } else {
+            name.replace("-2.json", ".schema.json")
+        };
+        let text = std::fs::read_to_string(repo().join("schemas").join(&file))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+}
