@@ -2,14 +2,17 @@
 //! work needs (capture date with offset, camera, software, author, copyright,
 //! description, GPS, orientation, size), wherever the container keeps it
 //! (JPEG APP1, TIFF, WebP's EXIF chunk, PNG's `eXIf` chunk anywhere, and PNG
-//! raw-profile text chunks: [`png`]). Malformed EXIF yields warnings and
-//! whatever fields could be read, never an error.
+//! raw-profile text chunks: [`png`]; PNG and WebP chunks that keep the JPEG
+//! APP1 header: [`chunks`]). Malformed EXIF yields warnings and whatever
+//! fields could be read, never an error. EXIF properties kept only in XMP
+//! are not read: a warning says they are there.
 
 use std::io::Cursor;
 
 use exif::{In, Tag, Value};
 use serde::{Deserialize, Serialize};
 
+mod chunks;
 mod png;
 
 /// The EXIF fields provcheck extracts. Every field is optional.
@@ -133,13 +136,24 @@ pub fn read_exif(bytes: &[u8]) -> ExifSummary {
     let mut summary = ExifSummary::default();
     let mut reader = exif::Reader::new();
     reader.continue_on_error(true);
-    let found = match reader.read_from_container(&mut Cursor::new(bytes)) {
+    let found = match chunks::prefixed_block(bytes) {
+        Some(tiff) => reader.read_raw(tiff.to_vec()),
+        None => reader.read_from_container(&mut Cursor::new(bytes)),
+    };
+    let found = match found {
         Err(exif::Error::NotFound(_)) => match png::raw_profile_exif(bytes) {
             Ok(Some(profile)) => {
                 summary.warnings.extend(profile.warning);
                 reader.read_raw(profile.tiff)
             }
-            Ok(None) => return summary,
+            Ok(None) => {
+                if chunks::xmp_exif(bytes) {
+                    summary
+                        .warnings
+                        .push("EXIF properties only in XMP (no EXIF block): not read".into());
+                }
+                return summary;
+            }
             Err(why) => {
                 summary.warnings.push(format!("unreadable EXIF: {why}"));
                 return summary;
@@ -181,7 +195,16 @@ pub fn read_exif(bytes: &[u8]) -> ExifSummary {
     summary.subsec_original = text(Tag::SubSecTimeOriginal)
         .map(|s| s.trim().chars().take(9).collect::<String>())
         .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()));
-    summary.offset_time = text(Tag::OffsetTimeOriginal).filter(|s| is_offset(s));
+    summary.offset_time = match text(Tag::OffsetTimeOriginal) {
+        Some(s) if is_offset(&s) => Some(s),
+        Some(s) => {
+            summary.warnings.push(format!(
+                "EXIF OffsetTimeOriginal: {s:?} is no UTC offset (±HH:MM, hours to 23, minutes to 59); left out"
+            ));
+            None
+        }
+        None => None,
+    };
     summary.datetime_modified = modified;
     summary.make = text(Tag::Make);
     summary.model = text(Tag::Model);
@@ -294,9 +317,17 @@ fn normalise_datetime(s: &str) -> Result<Option<String>, String> {
     Ok(Some(at.format("%Y-%m-%dT%H:%M:%S").to_string()))
 }
 
+/// `±HH:MM` (EXIF 2.32, OffsetTime: the offset from UTC), with hours to 23
+/// and minutes to 59 as ISO 8601 writes an offset.
 fn is_offset(s: &str) -> bool {
     let b = s.as_bytes();
-    b.len() == 6 && (b[0] == b'+' || b[0] == b'-') && b[3] == b':'
+    let two = |i: usize| (b[i] - b'0') * 10 + (b[i + 1] - b'0');
+    b.len() == 6
+        && (b[0] == b'+' || b[0] == b'-')
+        && b[3] == b':'
+        && [1, 2, 4, 5].iter().all(|&i| b[i].is_ascii_digit())
+        && two(1) <= 23
+        && two(4) <= 59
 }
 
 #[cfg(test)]
@@ -342,6 +373,25 @@ mod tests {
         bad("2020-12-31 23:59:59");
         bad("2020:12:31");
         bad("20ab:12:31 00:00:00");
+    }
+
+    /// An offset at and beyond the range of each of its fields.
+    #[test]
+    fn offsets_are_checked_at_and_beyond_their_range() {
+        for ok in ["+00:00", "-12:00", "+14:00", "+23:59", "-05:30"] {
+            assert!(is_offset(ok), "{ok}");
+        }
+        for bad in [
+            "+24:00",
+            "+12:60",
+            "+1:00",
+            "12:00",
+            "+ab:00",
+            "+05-30",
+            "+05:30:00",
+        ] {
+            assert!(!is_offset(bad), "{bad} must be refused");
+        }
     }
 
     #[test]

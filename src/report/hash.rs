@@ -37,6 +37,7 @@ impl Report for HashReport<'_> {
             "camera",
             "software",
             "gps",
+            "exif_warnings",
             "error",
             "not_assessed",
         ]
@@ -59,6 +60,7 @@ impl Report for HashReport<'_> {
                     a.exif.camera_name(),
                     opt(&a.exif.software),
                     gps(a),
+                    a.exif.warnings.join("; "),
                     String::new(),
                     a.hashes
                         .low_information_reason()
@@ -67,9 +69,9 @@ impl Report for HashReport<'_> {
                         .into(),
                 ],
                 Err(e) => {
-                    let mut row = vec![String::new(); 14];
+                    let mut row = vec![String::new(); 15];
                     row[0] = self.paths.show(p);
-                    row[12] = e.to_string();
+                    row[13] = e.to_string();
                     row
                 }
             })
@@ -126,6 +128,15 @@ impl Report for HashReport<'_> {
                     }
                     if !gps(a).is_empty() {
                         exif.push(format!("GPS {}", gps(a)));
+                    }
+                    // A metadata block that could not be read (or only in
+                    // part) is said, never left silent.
+                    if let Some(first) = a.exif.warnings.first() {
+                        let more = a.exif.warnings.len() - 1;
+                        exif.push(match more {
+                            0 => format!("warning: {first}"),
+                            n => format!("warning: {first} (+{n} more)"),
+                        });
                     }
                     let q = match a.hashes.low_information_reason() {
                         Some(why) => format!("{} low-info: {}", a.hashes.pdq_quality, why.kind()),

@@ -16,6 +16,7 @@ mod hash;
 mod hash_list;
 mod hostile;
 mod html;
+mod metadata;
 mod not_assessed;
 mod pdq_reference;
 mod postgres;
