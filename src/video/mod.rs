@@ -86,8 +86,14 @@ impl Video {
 /// Container summary as EXIF: creation time, make, model, location, size.
 pub fn exif_of(c: &Container) -> ExifSummary {
     let (w, h) = c.displayed();
+    let (datetime_original, warnings) = match c.creation_time.as_deref().map(iso_seconds) {
+        Some(Ok(at)) => (at, Vec::new()),
+        Some(Err(why)) => (None, vec![why]),
+        None => (None, Vec::new()),
+    };
     ExifSummary {
-        datetime_original: c.creation_time.as_deref().and_then(iso_seconds),
+        datetime_original,
+        warnings,
         make: c.make.clone(),
         model: c.model.clone(),
         gps_latitude: c.latitude,
@@ -99,17 +105,21 @@ pub fn exif_of(c: &Container) -> ExifSummary {
 }
 
 /// `2024-05-01T10:00:00.000000Z` as `2024-05-01T10:00:00`; the zero dates
-/// muxers write when they know no time (1904 and 1970) are no time.
-fn iso_seconds(s: &str) -> Option<String> {
-    let s = s.get(..19)?;
-    if s.starts_with("1904-01-01") || s.starts_with("1970-01-01") {
-        return None;
+/// muxers write when they know no time (1904 and 1970) are no time
+/// (`Ok(None)`). `Err` (the reason, for a warning) when the value is no
+/// valid date and time: every date provcheck outputs is a real one.
+fn iso_seconds(s: &str) -> Result<Option<String>, String> {
+    let Some(head) = s.get(..19) else {
+        return Err(format!(
+            "creation_time {s:?} is not a date and time; left out"
+        ));
+    };
+    if head.starts_with("1904-01-01") || head.starts_with("1970-01-01") {
+        return Ok(None);
     }
-    let ok = s
-        .as_bytes()
-        .get(10)
-        .is_some_and(|b| *b == b'T' || *b == b' ');
-    ok.then(|| s.replacen(' ', "T", 1))
+    chrono::NaiveDateTime::parse_from_str(&head.replacen(' ', "T", 1), "%Y-%m-%dT%H:%M:%S")
+        .map(|t| Some(t.format("%Y-%m-%dT%H:%M:%S").to_string()))
+        .map_err(|_| format!("creation_time {s:?} is not a valid date and time; left out"))
 }
 
 /// Samples the frames `next` yields and hashes the kept ones to `depth`,
@@ -302,6 +312,30 @@ mod tests {
         assert_eq!(clock(83.44), "01:23.4");
         assert_eq!(clock(0.0), "00:00.0");
         assert_eq!(clock(3725.0), "1:02:05.0");
+    }
+
+    /// Container creation times: valid ones kept to the second, the
+    /// muxers' zero dates dropped, and every field out of range refused.
+    #[test]
+    fn creation_times_are_valid_dates_or_absent() {
+        let ok = |s: &str, want: &str| assert_eq!(iso_seconds(s), Ok(Some(want.into())), "{s}");
+        ok("2024-05-01T10:00:00.000000Z", "2024-05-01T10:00:00");
+        ok("2024-02-29 23:59:59", "2024-02-29T23:59:59");
+        assert_eq!(iso_seconds("1970-01-01T00:00:00.000000Z"), Ok(None));
+        assert_eq!(iso_seconds("1904-01-01T00:00:00Z"), Ok(None));
+        for bad in [
+            "2024-13-01T00:00:00Z",
+            "2024-00-01T00:00:00Z",
+            "2024-04-31T00:00:00Z",
+            "2023-02-29T00:00:00Z",
+            "2024-05-01T24:00:01Z",
+            "2024-05-01T10:60:00Z",
+            "2024-05-01T10:00:61Z",
+            "2024-05-01",
+            "yesterday at noon, roughly",
+        ] {
+            assert!(iso_seconds(bad).is_err(), "{bad} must be refused");
+        }
     }
 
     #[test]
