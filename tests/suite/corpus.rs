@@ -94,6 +94,40 @@ on_each_engine! {
     }
 }
 
+/// A corpus whose hashes were made with older hash settings (before version
+/// 11, PDQ's box filter disagreed with the reference on non-square pictures)
+/// is hashed again on the next build, though no file changed.
+#[test]
+fn hashes_of_older_settings_are_remade_on_the_next_build() {
+    let ws = Workspace::new();
+    let dir = ws.path().join("refs");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(references().join("dune.jpg"), dir.join("a.jpg")).unwrap();
+    let build = || ws.run_json(&["corpus", "build", "refs"], 0)[0].clone();
+    assert_eq!(build()["added"], 1);
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    let settings = |conn: &rusqlite::Connection| -> Vec<i64> {
+        let mut st = conn
+            .prepare("SELECT DISTINCT settings FROM hashes")
+            .unwrap();
+        st.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    let current = provcheck::hash::SETTINGS_VERSION;
+    assert_eq!(settings(&conn), vec![current]);
+    conn.execute("UPDATE hashes SET settings = ?1", [current - 1])
+        .unwrap();
+    let again = build();
+    assert_eq!(
+        (again["decoded"].as_u64(), again["unchanged"].as_u64()),
+        (Some(1), Some(0)),
+        "{again}"
+    );
+    assert_eq!(settings(&conn), vec![current]);
+}
+
 #[test]
 fn a_database_from_a_newer_provcheck_is_refused() {
     let ws = Workspace::new();
