@@ -14,7 +14,7 @@ long side, JPEG quality 75, and edits of the 160-pixel thumbnail), then:
 - `pdqhash`: the copy's PDQ from `pdqhash` against the list, as a shared
   list is matched (no rotations or flips), at the usual 31 bits;
 - `hash-only`: `provcheck query` against the imported list (rank 1 is the
-  picture's own record, within provcheck's 64-bit threshold);
+  picture's own record, within provcheck's `similar` limit, 61 bits);
 - `pictures`: `provcheck query` against a corpus built from the pictures
   themselves (sub-frames, windows and local features), for comparison.
 
