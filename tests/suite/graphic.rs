@@ -116,8 +116,10 @@ fn eval_on_graphic_art_demotes_no_copy_and_keeps_the_floors() {
         .iter()
         .filter(|s| s["own_original"] == true)
         .collect();
+    let threshold = e["threshold"].as_u64().unwrap();
     assert!(
-        own.iter().all(|s| s["distance"].as_u64().unwrap() > 64),
+        own.iter()
+            .all(|s| s["distance"].as_u64().unwrap() > threshold),
         "{own:?}"
     );
     let methods = e["methods"].as_array().unwrap();
@@ -131,29 +133,55 @@ fn eval_on_graphic_art_demotes_no_copy_and_keeps_the_floors() {
         let (h, o) = (h["recall"].as_f64().unwrap(), o["recall"].as_f64().unwrap());
         assert!(o >= h, "{name}: verified {o} below the hash stage {h}");
     }
-    // The floors of the photo set's families that hold here too (see the
-    // README's side-by-side table for crops and tilts, which do not).
-    let floor_families = [
-        "re-encode",
-        "resize",
-        "mirror",
-        "rotate",
-        "blur-noise",
-        "screenshot",
-    ];
+    // Issue 3's floor for every transform; where this set does not reach
+    // it, the value measured here is the regression floor (the README's
+    // graphic-art section says which and why: few keypoints and repeated
+    // patterns leave the verifier little to work with).
+    let recall = |row: &Value| {
+        let transform = row["transform"].as_str().unwrap().to_string();
+        (transform, row["recall"].as_f64().unwrap())
+    };
     for row in &ours {
-        let family = row["family"].as_str().unwrap();
-        if floor_families.contains(&family) {
-            let r = row["recall"].as_f64().unwrap();
-            assert!(r >= 0.99, "{}: {r}", row["transform"]);
-        }
+        let (transform, r) = recall(row);
+        eprintln!("{transform}: {r}");
     }
-    for overlay in ["banner-10", "banner-25", "watermark"] {
-        let row = ours.iter().find(|r| r["transform"] == overlay).unwrap();
-        assert!(row["recall"].as_f64().unwrap() >= 0.95, "{row}");
+    for row in &ours {
+        let (transform, r) = recall(row);
+        let floor = regression_floor(&transform).unwrap_or_else(|| issue_floor(&transform));
+        assert!(r >= floor, "{transform}: recall {r} below {floor}");
     }
     assert_eq!(
         methods.iter().find(|m| m["method"] == "provcheck").unwrap()["false_match_rate"],
         0.0
     );
+}
+
+/// Issue 3's recall floor for a transform: 99% for re-encoding, resizing,
+/// colour, blur, noise, rotation and mirroring; 97/90/75% for crops keeping
+/// 80% or more/60%/40%; 95% for overlays; 90% for screenshots, ±3° tilts
+/// and the combination; 75% for ±8° tilts.
+fn issue_floor(transform: &str) -> f64 {
+    match transform {
+        t if t.starts_with("crop-90") || t.starts_with("crop-80") => 0.97,
+        t if t.starts_with("crop-60") => 0.90,
+        t if t.starts_with("crop-40") => 0.75,
+        "banner-10" | "banner-25" | "watermark" | "text" => 0.95,
+        t if t.starts_with("screenshot") => 0.90,
+        "tilt-3" | "tilt--3" => 0.90,
+        "tilt-8" | "tilt--8" => 0.75,
+        t if t.starts_with("crop80+") => 0.90,
+        _ => 0.99,
+    }
+}
+
+/// The transforms whose issue-3 floor the graphic-art field case does not
+/// reach, with the recall measured on it (four wallpapers at 1024 pixels,
+/// `--seed 5`, hash settings version 11), kept as the regression floor; the
+/// README's graphic-art section gives these numbers and why.
+fn regression_floor(transform: &str) -> Option<f64> {
+    const MEASURED: &[(&str, f64)] = &[];
+    MEASURED
+        .iter()
+        .find(|(t, _)| *t == transform)
+        .map(|&(_, r)| r)
 }
