@@ -186,3 +186,70 @@ fn judged(check: Verification, mirrored: bool) -> Verdict {
         Verdict::OtherShot { check, mirrored }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::verify::Affine;
+
+    /// A fit of 40 inliers over half the reference, with `second` pairs in
+    /// a second transform (`degenerate` of them the picture's own
+    /// repetition) and `keypoints` on the poorer side.
+    fn fit(second: usize, degenerate: usize, keypoints: usize) -> Verification {
+        Verification {
+            pairs: 80,
+            inliers: 40,
+            second,
+            transform: Affine {
+                m: [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]],
+            },
+            spread: 0.5,
+            mean_distance: 20.0,
+            residual: 0.5,
+            layered: 0,
+            second_degenerate: degenerate,
+            layered_degenerate: 0,
+            keypoints,
+        }
+    }
+
+    /// Fewer keypoints, same answer: with too few keypoints or pairs off the
+    /// transform that only the picture's repetition shows, the verifier
+    /// says "not enough evidence" (the hash decides), never "other shot".
+    #[test]
+    fn few_keypoints_or_degenerate_matches_are_not_enough_evidence() {
+        let shortfall = |v: Verdict| match v {
+            Verdict::NotEnoughEvidence { shortfall, .. } => Some(shortfall),
+            _ => None,
+        };
+        let strong = OTHER_SHOT_INLIERS.max(20);
+        assert!(judged(fit(0, 0, 400), false).is_copy());
+        assert!(judged(fit(strong, 0, 400), false).is_other_shot());
+        assert_eq!(
+            shortfall(judged(fit(strong, 0, MIN_KEYPOINTS - 1), false)),
+            Some(Shortfall::FewKeypoints)
+        );
+        assert_eq!(
+            shortfall(judged(fit(strong, strong, 400), false)),
+            Some(Shortfall::DegenerateMatches)
+        );
+        let mut few = fit(0, 0, 400);
+        few.inliers = MIN_INLIERS - 1;
+        assert_eq!(shortfall(judged(few, false)), Some(Shortfall::FewInliers));
+    }
+
+    /// Evidence only adds: another shot by the features alone does not take
+    /// away a match within the conclusive distance; beyond it, it does.
+    #[test]
+    fn features_never_demote_a_conclusive_hash_match() {
+        let other = judged(fit(OTHER_SHOT_INLIERS.max(20), 0, 400), false);
+        assert!(other.is_other_shot());
+        assert!(weighed(other, CONCLUSIVE_DISTANCE).is_copy());
+        assert!(weighed(other, CONCLUSIVE_DISTANCE + 1).is_other_shot());
+        let mut weak = fit(0, 0, 400);
+        weak.inliers = 5;
+        let unsure = judged(weak, false);
+        assert!(!unsure.is_copy() && !unsure.is_other_shot());
+        assert_eq!(weighed(unsure, 0), unsure);
+    }
+}
