@@ -143,3 +143,26 @@ fn pdq_agrees_with_the_reference_on_the_shared_set() {
         working,
     );
 }
+
+/// ThreatExchange's published hashes of its small and square test images
+/// (`tests/fixtures/pdq/published`, BSD; the whole list in the extended
+/// test `pdq_matches_the_reference_hashes`): provcheck is within
+/// [`TOLERANCE`] bits of each, as `pdqhash` is, in the default suite.
+#[test]
+fn pdq_matches_the_published_vectors() {
+    let dir = repo().join("tests/fixtures/pdq/published");
+    let csv = std::fs::read_to_string(dir.join("expected-pdq.csv")).unwrap();
+    let mut rows = 0;
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        let expected = Pdq::from_hex(f[0]).unwrap();
+        let bytes = std::fs::read(dir.join(f[2])).unwrap();
+        let img = decode(&bytes, &Limits::default()).unwrap();
+        let got = pdq(&img.image);
+        let d = got.hash.distance(&expected);
+        assert!(d <= TOLERANCE, "{}: {d} bits from the published hash", f[2]);
+        assert_eq!(got.quality.to_string(), f[1], "quality of {}", f[2]);
+        rows += 1;
+    }
+    assert_eq!(rows, 3);
+}
