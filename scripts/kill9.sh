@@ -32,6 +32,9 @@ while [ "$i" -lt 1000 ]; do
   for f in tests/fixtures/*.jpg; do
     [ "$i" -ge 1000 ] && break
     cp "$f" "$work/refs/$i.jpg"
+    # Bytes of its own after the image (a PostgreSQL corpus keeps one
+    # reference per distinct SHA-256, whatever its paths).
+    printf '%s' "$i" >> "$work/refs/$i.jpg"
     echo "$i.jpg,Kill test $i,2020-01-01" >> "$ctx"
     i=$((i + 1))
   done
