@@ -313,16 +313,40 @@ impl Default for QueryOptions {
 pub struct Matcher<'c> {
     corpus: &'c Corpus,
     index: Index,
+    /// The point of the corpus's change sequence the index is at (`None`
+    /// for an engine that keeps none).
+    seq: Option<i64>,
     pub rule: MatchRule,
 }
 
 impl<'c> Matcher<'c> {
     pub fn new(corpus: &'c Corpus, rule: MatchRule) -> Result<Matcher<'c>> {
+        // The point first: changes made during the load come again with
+        // the next refresh (applying them twice is harmless).
+        let seq = corpus.change_seq()?;
         Ok(Matcher {
             index: Index::load(corpus)?,
+            seq,
             corpus,
             rule,
         })
+    }
+
+    /// Brings the index up to date with what any process wrote to the
+    /// corpus since the load or the last refresh (see
+    /// [`Corpus::changes_since`]), without reloading it: (references
+    /// dropped, references added). `None` when the engine keeps no change
+    /// sequence (SQLite): a new `Matcher` then reloads.
+    pub fn refresh(&mut self) -> Result<Option<(usize, usize)>> {
+        let Some(seq) = self.seq else {
+            return Ok(None);
+        };
+        let Some(changes) = self.corpus.changes_since(seq)? else {
+            return Ok(None);
+        };
+        let applied = self.index.apply(&changes);
+        self.seq = Some(changes.seq);
+        Ok(Some(applied))
     }
 
     pub fn references(&self) -> usize {

@@ -30,8 +30,8 @@ pub use postgres::PG_SCHEMA_VERSION;
 pub use search::MAX_SEARCH;
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
-    Cached, External, FileEntry, FrameOf, ImportRecord, ImportReport, Reference, SearchHashes,
-    Stats, StoredFile, StoredHash,
+    Cached, ChangedHashes, Changes, External, FileEntry, FrameOf, ImportRecord, ImportReport,
+    Reference, SearchHashes, Stats, StoredFile, StoredHash,
 };
 
 /// One storage engine of the corpus. Files are keyed by their canonical
@@ -101,6 +101,19 @@ pub trait Store: Send {
     /// reads every reference; an engine may answer from an index instead.
     fn search(&self, text: &str, limit: usize, offset: usize) -> Result<Vec<i64>> {
         search::scan(self, text, limit, offset)
+    }
+    /// The current point of the corpus's change sequence (a number that
+    /// every write raises), or `None` in an engine that keeps none (then an
+    /// index follows changes by reloading). Read it before loading an index:
+    /// [`Store::changes_since`] that point then brings the index up to date.
+    fn change_seq(&self) -> Result<Option<i64>> {
+        Ok(None)
+    }
+    /// What changed after the point `seq` (files written or removed by any
+    /// process), up to the current point; `None` in an engine that keeps no
+    /// change sequence. Applying the same changes twice is harmless.
+    fn changes_since(&self, _seq: i64) -> Result<Option<Changes>> {
+        Ok(None)
     }
 }
 
@@ -182,6 +195,16 @@ impl Corpus {
     /// order.
     pub fn for_each_search_hash(&self, mut f: impl FnMut(SearchHashes<'_>)) -> Result<()> {
         self.store.for_each_search_hash(&mut f)
+    }
+
+    /// The current point of the change sequence (see [`Store::change_seq`]).
+    pub fn change_seq(&self) -> Result<Option<i64>> {
+        self.store.change_seq()
+    }
+
+    /// What changed after `seq` (see [`Store::changes_since`]).
+    pub fn changes_since(&self, seq: i64) -> Result<Option<Changes>> {
+        self.store.changes_since(seq)
     }
 
     /// How many frames are stored of the video `video_id`, if it is one.

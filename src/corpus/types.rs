@@ -183,3 +183,42 @@ pub struct StoredHash {
     pub quality: Option<i64>,
     pub low_information: bool,
 }
+
+/// What the search index needs of one changed reference (an owned
+/// [`SearchHashes`]).
+#[derive(Debug, Clone)]
+pub struct ChangedHashes {
+    pub file_id: i64,
+    pub pdq: Pdq,
+    pub crops: Vec<Pdq>,
+    pub windows: Vec<Pdq>,
+    pub low_information: bool,
+}
+
+impl ChangedHashes {
+    /// The borrowed form [`crate::index::Index::push`] takes.
+    pub fn as_search(&self) -> SearchHashes<'_> {
+        SearchHashes {
+            file_id: self.file_id,
+            pdq: self.pdq,
+            crops: &self.crops,
+            windows: &self.windows,
+            low_information: self.low_information,
+        }
+    }
+}
+
+/// The changes of a corpus between two points of its change sequence (see
+/// [`super::Store::changes_since`]): every file id written or removed since
+/// the first point (`gone`), and the search hashes of those that are
+/// references now (`current`, ascending ids; a file that stopped being one,
+/// a removed file or a video's own row has none). An index applies them by
+/// dropping every id of `gone` and adding `current`.
+#[derive(Debug, Clone, Default)]
+pub struct Changes {
+    /// The point these changes reach: the next call starts from it.
+    pub seq: i64,
+    /// Ids written or removed since the previous point, ascending.
+    pub gone: Vec<i64>,
+    pub current: Vec<ChangedHashes>,
+}

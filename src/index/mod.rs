@@ -9,6 +9,7 @@
 //! from the corpus.
 
 mod codes;
+mod live;
 
 use rayon::prelude::*;
 
@@ -29,6 +30,14 @@ pub struct Index {
     /// Each reference's whole picture, then its windows.
     windows: Table,
     low_information: Vec<bool>,
+    /// References dropped by [`Index::apply`] (their codes stay until the
+    /// next compaction; no search returns them).
+    dropped: Vec<bool>,
+    /// How many of `ids` (from the start) are in ascending order; the rest
+    /// were added by [`Index::apply`] in any order.
+    sorted: usize,
+    /// How many references are dropped.
+    dropped_count: usize,
 }
 
 /// Runs of codes, one run per reference, in one flat table.
@@ -155,11 +164,16 @@ impl Index {
         index
     }
 
-    /// Adds a reference; file ids must come in ascending order.
+    /// Adds a reference. File ids in ascending order keep lookups by id a
+    /// binary search; others (added by [`Index::apply`]) are looked up one
+    /// by one until the next compaction.
     pub fn push(&mut self, r: SearchHashes<'_>) {
-        debug_assert!(self.ids.last().is_none_or(|&last| last < r.file_id));
+        if self.sorted == self.ids.len() && self.ids.last().is_none_or(|&last| last < r.file_id) {
+            self.sorted += 1;
+        }
         self.ids.push(r.file_id);
         self.low_information.push(r.low_information);
+        self.dropped.push(false);
         let whole = std::iter::once(r.pdq);
         self.frames
             .push(whole.clone().chain(r.crops.iter().copied()));
@@ -170,22 +184,25 @@ impl Index {
     pub fn shrink_to_fit(&mut self) {
         self.ids.shrink_to_fit();
         self.low_information.shrink_to_fit();
+        self.dropped.shrink_to_fit();
         self.frames.shrink_to_fit();
         self.windows.shrink_to_fit();
     }
 
+    /// References in the index (not counting dropped ones).
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.ids.len() - self.dropped_count
     }
 
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.len() == 0
     }
 
     /// Heap bytes the index takes.
     pub fn bytes(&self) -> usize {
         self.ids.capacity() * 8
             + self.low_information.capacity()
+            + self.dropped.capacity()
             + self.frames.bytes()
             + self.windows.bytes()
     }
@@ -204,7 +221,7 @@ impl Index {
         let limit = max_distance.min(rule.similar);
         let same: Vec<usize> = identical
             .iter()
-            .filter_map(|id| self.ids.binary_search(id).ok())
+            .filter_map(|&id| self.position(id))
             .collect();
         let mut hits: Vec<Hit> = same.iter().map(|&i| self.identical_hit(i)).collect();
         if !q.low_information {
@@ -213,7 +230,9 @@ impl Index {
             hits.extend(
                 found
                     .into_iter()
-                    .filter(|&(i, _)| !self.low_information[i] && !same.contains(&i))
+                    .filter(|&(i, _)| {
+                        !self.low_information[i] && !self.dropped[i] && !same.contains(&i)
+                    })
                     .filter_map(|(i, d)| {
                         let class = rule.classify(d)?;
                         let best = framing(&query, &self.frames.codes_of(i), Frame::Crop, d);
@@ -221,7 +240,8 @@ impl Index {
                     }),
             );
         }
-        hits.sort_by_key(|h| (h.class, h.distance, h.index));
+        // Ties by file id: the same order after a refresh as after a load.
+        hits.sort_by_key(|h| (h.class, h.distance, h.file_id));
         hits.truncate(top);
         hits
     }
@@ -237,9 +257,9 @@ impl Index {
             .windows
             .within(&query.codes, radius)
             .into_iter()
-            .filter(|(i, _)| !skip.contains(i))
+            .filter(|(i, _)| !self.dropped[*i] && !skip.contains(i))
             .collect();
-        found.sort_unstable_by_key(|&(i, d)| (d, i));
+        found.sort_unstable_by_key(|&(i, d)| (d, self.ids[i]));
         found.truncate(k);
         found
             .into_iter()
@@ -270,9 +290,9 @@ impl Index {
             .frames
             .within(&[whole], radius)
             .into_iter()
-            .filter(|(i, _)| *i != of && !skip.contains(i))
+            .filter(|(i, _)| *i != of && !self.dropped[*i] && !skip.contains(i))
             .collect();
-        found.sort_unstable_by_key(|&(i, d)| (d, i));
+        found.sort_unstable_by_key(|&(i, d)| (d, self.ids[i]));
         found.truncate(k);
         let query = QueryCodes::of(q);
         found

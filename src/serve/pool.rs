@@ -4,17 +4,23 @@
 //! first free worker. When the corpus changes (a build from the server, or
 //! another process writing the file) the generation goes up and each worker
 //! reloads its index before its next job; a build writing meanwhile does
-//! not block readers (WAL).
+//! not block readers (WAL). On a corpus that keeps a change sequence
+//! (PostgreSQL) a worker instead applies what any process wrote since its
+//! last look before a job ([`Matcher::refresh`], at most every
+//! [`REFRESH_EVERY`]), without reloading.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::corpus::Corpus;
 use crate::matching::MatchRule;
 use crate::query::Matcher;
+
+/// Shortest time between two looks at the change sequence by one worker.
+pub const REFRESH_EVERY: Duration = Duration::from_millis(200);
 
 /// A worker's corpus connection and the index loaded from it.
 pub struct Loaded<'a> {
@@ -87,12 +93,22 @@ fn worker(db: &Path, rx: &Mutex<mpsc::Receiver<Job>>, generation: &AtomicU64) {
     loop {
         let loaded_at = generation.load(Ordering::SeqCst);
         let corpus = Corpus::open(db).map_err(|e| format!("cannot open the corpus: {e}"));
-        let matcher = corpus.as_ref().map_err(Clone::clone).and_then(|c| {
+        let mut matcher = corpus.as_ref().map_err(Clone::clone).and_then(|c| {
             Matcher::new(c, MatchRule::default())
                 .map(|m| (c, m))
                 .map_err(|e| format!("cannot load the corpus: {e}"))
         });
+        let mut looked = Instant::now();
         loop {
+            if let Ok((_, m)) = &mut matcher {
+                if looked.elapsed() >= REFRESH_EVERY {
+                    looked = Instant::now();
+                    if m.refresh().is_err() {
+                        // The server went away or the schema changed: reload.
+                        break;
+                    }
+                }
+            }
             let job = pending;
             // A panic in one job must not take the worker down.
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {

@@ -27,6 +27,7 @@ mod schemas;
 mod serve;
 mod server;
 mod snapshots;
+mod team;
 mod usage;
 mod util;
 mod video;

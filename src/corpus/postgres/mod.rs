@@ -1,20 +1,28 @@
 //! The PostgreSQL engine of the corpus, shared by a whole desk: one
 //! database with its embedded, versioned schema migrations (applied under
 //! an advisory lock, so processes starting together migrate once; a schema
-//! newer than this build is refused), and the reads of the [`Store`]
-//! interface. Writes are in [`write`], the connection in [`connect`].
+//! newer than this build is refused), and the [`Store`] interface over it.
+//! Every write is one transaction that first raises the change sequence
+//! ([`changes`]): writers take turns, and every process's index follows
+//! what they wrote. Record reads are in [`read`], writes in [`write`],
+//! videos in [`video`], bulk imports in [`bulk`], the connection in
+//! [`connect`].
 
+mod bulk;
+mod changes;
 pub mod connect;
+mod read;
+mod video;
 mod write;
 
 use std::sync::{Mutex, MutexGuard};
 
 use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, NoTls, Row};
+use postgres::{Client, NoTls, Row, Transaction};
 
 use super::{
-    Cached, FileEntry, ImportRecord, ImportReport, Reference, SearchHashes, Stats, Store,
-    StoredFile, StoredHash,
+    Cached, Changes, FileEntry, FrameOf, ImportRecord, ImportReport, Reference, SearchHashes,
+    Stats, Store, StoredFile,
 };
 use crate::analyze::Analysis;
 use crate::context::Context;
@@ -24,9 +32,11 @@ use crate::features::Features;
 use crate::hash::{Pdq, SETTINGS_VERSION};
 
 /// Embedded migrations, applied in order; the schema version is their count.
-const MIGRATIONS: &[&str] = &[include_str!(
-    "../../../migrations/postgres/0001_initial.sql"
-)];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../../migrations/postgres/0001_initial.sql"),
+    include_str!("../../../migrations/postgres/0002_video.sql"),
+    include_str!("../../../migrations/postgres/0003_changes.sql"),
+];
 
 /// The PostgreSQL schema version this build writes.
 pub const PG_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -158,6 +168,31 @@ impl PgStore {
     ) -> Result<T> {
         f(&mut self.client()).map_err(|e| self.error(e))
     }
+
+    /// Runs `f` in one write transaction, all or nothing. The transaction
+    /// first raises the change sequence and so holds its row until it ends:
+    /// writers of every process take turns (two builds of overlapping
+    /// folders, an import during a build), readers never wait. `f` gets the
+    /// write's number.
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&mut Transaction<'_>, i64) -> std::result::Result<T, postgres::Error>,
+    ) -> Result<T> {
+        let mut client = self.client();
+        let run = |client: &mut Client| {
+            let mut tx = client.transaction()?;
+            let seq: i64 = tx
+                .query_one(
+                    "UPDATE provcheck_changes SET seq = seq + 1 RETURNING seq",
+                    &[],
+                )?
+                .get(0);
+            let out = f(&mut tx, seq)?;
+            tx.commit()?;
+            Ok(out)
+        };
+        run(&mut client).map_err(|e| self.error(e))
+    }
 }
 
 /// The columns [`reference_row`] reads.
@@ -191,7 +226,7 @@ fn reference_row(r: &Row) -> Reference {
 }
 
 /// Hash rows a fully hashed file has (pdq, phash64, pdq-crops, pdq-windows).
-const HASH_ROWS: i64 = 4;
+pub(super) const HASH_ROWS: i64 = 4;
 
 impl Store for PgStore {
     fn location(&self) -> &str {
@@ -203,23 +238,34 @@ impl Store for PgStore {
     }
 
     fn cached(&self, key: &str) -> Result<Option<Cached>> {
+        // The file's own path, else a desk's path to it.
         let row = self.with(|c| {
             c.query_opt(
-                "SELECT f.size, f.mtime_ns,
-                        (SELECT COUNT(*) FROM hashes h WHERE h.file_id = f.id AND h.settings = $2)
-                 FROM files f WHERE f.path = $1",
+                "SELECT k.size, k.mtime_ns,
+                        (SELECT COUNT(*) FROM hashes h WHERE h.file_id = k.id AND h.settings = $2),
+                        EXISTS (SELECT 1 FROM videos v WHERE v.file_id = k.id AND v.settings = $2)
+                 FROM (SELECT id, size, mtime_ns FROM files WHERE path = $1
+                       UNION ALL
+                       SELECT file_id, size, mtime_ns FROM file_paths WHERE path = $1) k
+                 LIMIT 1",
                 &[&key, &SETTINGS_VERSION],
             )
         })?;
         Ok(row.map(|r| Cached {
             size: r.get::<_, i64>(0) as u64,
             mtime_ns: r.get(1),
-            current: r.get::<_, i64>(2) == HASH_ROWS,
+            current: r.get::<_, i64>(2) == HASH_ROWS || r.get::<_, bool>(3),
         }))
     }
 
     fn file_id(&self, key: &str) -> Result<Option<i64>> {
-        let row = self.with(|c| c.query_opt("SELECT id FROM files WHERE path = $1", &[&key]))?;
+        let row = self.with(|c| {
+            c.query_opt(
+                "SELECT id FROM files WHERE path = $1
+                 UNION ALL SELECT file_id FROM file_paths WHERE path = $1 LIMIT 1",
+                &[&key],
+            )
+        })?;
         Ok(row.map(|r| r.get(0)))
     }
 
@@ -267,14 +313,7 @@ impl Store for PgStore {
                 std::iter::empty::<i64>(),
             )?;
             while let Some(r) = rows.next()? {
-                let codes = |i: usize| -> Vec<Pdq> {
-                    r.get::<_, Option<&[u8]>>(i)
-                        .unwrap_or_default()
-                        .chunks(32)
-                        .filter_map(Pdq::from_bytes)
-                        .collect()
-                };
-                let (crops, windows) = (codes(3), codes(4));
+                let (crops, windows) = (changes::codes(r.get(3)), changes::codes(r.get(4)));
                 f(SearchHashes {
                     file_id: r.get(0),
                     pdq: Pdq::from_bytes(r.get(1)).unwrap_or_default(),
@@ -288,258 +327,102 @@ impl Store for PgStore {
     }
 
     fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {
-        let rows = self.with(|c| {
-            c.query(
-                "SELECT source_url, publisher, published, caption, location, latitude, longitude,
-                        credit, licence, notes
-                 FROM contexts WHERE file_id = $1 ORDER BY published IS NULL, published, id",
-                &[&file_id],
-            )
-        })?;
-        Ok(rows
-            .iter()
-            .map(|r| Context {
-                source_url: Some(r.get::<_, String>(0)).filter(|s| !s.is_empty()),
-                publisher: r.get(1),
-                published: r.get(2),
-                caption: r.get(3),
-                location: r.get(4),
-                latitude: r.get(5),
-                longitude: r.get(6),
-                credit: r.get(7),
-                licence: r.get(8),
-                notes: r.get(9),
-            })
-            .collect())
+        self.with(|c| read::contexts(c, file_id))
     }
 
     fn exif(&self, file_id: i64) -> Result<ExifSummary> {
-        let row = self.with(|c| {
-            c.query_opt(
-                "SELECT datetime_original, offset_time, datetime_modified, make, model, software,
-                        artist, copyright, image_description, gps_latitude, gps_longitude,
-                        gps_altitude, orientation, pixel_width, pixel_height, warnings,
-                        subsec_original
-                 FROM exif WHERE file_id = $1",
-                &[&file_id],
-            )
-        })?;
-        let Some(r) = row else {
-            return Ok(ExifSummary::default());
-        };
-        let int = |i: usize| r.get::<_, Option<i64>>(i);
-        Ok(ExifSummary {
-            datetime_original: r.get(0),
-            subsec_original: r.get(16),
-            offset_time: r.get(1),
-            datetime_modified: r.get(2),
-            make: r.get(3),
-            model: r.get(4),
-            software: r.get(5),
-            artist: r.get(6),
-            copyright: r.get(7),
-            image_description: r.get(8),
-            gps_latitude: r.get(9),
-            gps_longitude: r.get(10),
-            gps_altitude: r.get(11),
-            orientation: int(12).map(|v| v as u16),
-            pixel_width: int(13).map(|v| v as u32),
-            pixel_height: int(14).map(|v| v as u32),
-            warnings: r
-                .get::<_, Option<String>>(15)
-                .and_then(|w| serde_json::from_str(&w).ok())
-                .unwrap_or_default(),
-        })
+        Ok(self.with(|c| read::exif(c, file_id))?.unwrap_or_default())
     }
 
     fn list(&self) -> Result<Vec<FileEntry>> {
-        let rows = self.with(|c| {
-            c.query(
-                "SELECT f.path, f.sha256, f.format, f.width, f.height, p.hash, p.quality,
-                        p.low_information,
-                        (SELECT COUNT(*) FROM contexts c WHERE c.file_id = f.id),
-                        (SELECT MIN(published) FROM contexts c WHERE c.file_id = f.id)
-                 FROM files f JOIN hashes p ON p.file_id = f.id AND p.algorithm = 'pdq'
-                 ORDER BY f.path",
-                &[],
-            )
-        })?;
-        Ok(rows
-            .iter()
-            .map(|r| FileEntry {
-                path: r.get::<_, String>(0).into(),
-                sha256: r.get(1),
-                format: r.get(2),
-                width: r.get::<_, i64>(3) as u32,
-                height: r.get::<_, i64>(4) as u32,
-                pdq: Pdq::from_bytes(r.get(5)).unwrap_or_default().to_hex(),
-                pdq_quality: r.get::<_, Option<i16>>(6).unwrap_or(0) as u8,
-                low_information: r.get(7),
-                contexts: r.get::<_, i64>(8) as usize,
-                earliest_published: r.get(9),
-            })
-            .collect())
+        self.with(read::list)
     }
 
     fn stats(&self) -> Result<Stats> {
-        let (formats, counts) = self.with(|c| {
-            let formats = c.query(
-                "SELECT format, COUNT(*) FROM files GROUP BY format ORDER BY 2 DESC, 1",
-                &[],
-            )?;
-            let counts = c.query_one(
-                "SELECT (SELECT COUNT(*) FROM files),
-                        (SELECT COUNT(DISTINCT file_id) FROM contexts),
-                        (SELECT COUNT(*) FROM contexts),
-                        (SELECT COUNT(*) FROM hashes WHERE algorithm = 'pdq' AND low_information),
-                        (SELECT MIN(published) FROM contexts),
-                        (SELECT MAX(published) FROM contexts)",
-                &[],
-            )?;
-            Ok((formats, counts))
-        })?;
         Ok(Stats {
             database: self.location.clone().into(),
             schema_version: self.schema_version()?,
-            files: counts.get(0),
-            files_with_context: counts.get(1),
-            contexts: counts.get(2),
-            low_information: counts.get(3),
-            formats: formats.iter().map(|r| (r.get(0), r.get(1))).collect(),
-            earliest_published: counts.get(4),
-            latest_published: counts.get(5),
-            // Video references are not stored by this engine yet
-            // (write_analyses refuses them).
-            videos: 0,
-            video_frames: 0,
-            video_hours: 0.0,
+            ..self.with(read::stats)?
         })
     }
 
+    fn frame_of(&self, file_id: i64) -> Result<Option<FrameOf>> {
+        self.with(|c| video::frame_of(c, file_id))
+    }
+
+    fn frames_kept(&self, video_id: i64) -> Result<Option<usize>> {
+        self.with(|c| video::frames_kept(c, video_id))
+    }
+
+    fn change_seq(&self) -> Result<Option<i64>> {
+        self.with(changes::current).map(Some)
+    }
+
+    fn changes_since(&self, seq: i64) -> Result<Option<Changes>> {
+        self.with(|c| changes::since(c, seq)).map(Some)
+    }
+
+    /// Every stored key: the files' own paths (not video frames) and the
+    /// paths desks know them by.
     fn keys(&self) -> Result<Vec<String>> {
-        let rows = self.with(|c| c.query("SELECT path FROM files", &[]))?;
+        let rows = self.with(|c| {
+            c.query(
+                &format!(
+                    "SELECT path FROM files f WHERE {}
+                     UNION ALL SELECT path FROM file_paths",
+                    video::NOT_A_FRAME
+                ),
+                &[],
+            )
+        })?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
     }
 
     fn write_analyses(&mut self, files: &[(String, Analysis)]) -> Result<Vec<bool>> {
-        if let Some((key, _)) = files.iter().find(|(_, a)| a.video.is_some()) {
-            return Err(Error::File {
-                path: key.into(),
-                source: crate::error::FileError::Unsupported(
-                    "a video reference in a PostgreSQL corpus (SQLite only for now)".into(),
-                ),
-            });
-        }
-        self.with(|c| {
-            let mut tx = c.transaction()?;
-            let new = files
+        self.write(|tx, _| {
+            files
                 .iter()
-                .map(|(key, a)| write::upsert_analysis(&mut tx, key, a))
-                .collect::<std::result::Result<Vec<_>, _>>()?;
-            tx.commit()?;
-            Ok(new)
+                .map(|(key, a)| write::upsert_analysis(tx, key, a))
+                .collect()
         })
     }
 
     fn attach_context(&mut self, keys: &[String], context: &Context) -> Result<usize> {
-        self.with(|c| {
-            let mut tx = c.transaction()?;
+        self.write(|tx, _| {
             let mut n = 0;
             for key in keys {
-                if let Some(r) = tx.query_opt("SELECT id FROM files WHERE path = $1", &[key])? {
-                    write::insert_context(&mut tx, r.get(0), context)?;
+                let row = tx.query_opt(
+                    "SELECT id FROM files WHERE path = $1
+                     UNION ALL SELECT file_id FROM file_paths WHERE path = $1 LIMIT 1",
+                    &[key],
+                )?;
+                if let Some(r) = row {
+                    write::insert_context(tx, r.get(0), context)?;
                     n += 1;
                 }
             }
-            tx.commit()?;
             Ok(n)
         })
     }
 
     fn remove(&mut self, keys: &[String]) -> Result<usize> {
-        self.with(|c| {
-            let mut tx = c.transaction()?;
-            let n = tx.execute("DELETE FROM files WHERE path = ANY($1)", &[&keys])?;
-            tx.commit()?;
-            Ok(n as usize)
-        })
+        self.write(|tx, _| write::remove(tx, keys))
     }
 
     fn import(&mut self, records: &[ImportRecord<'_>]) -> Result<ImportReport> {
-        let mut client = self.client();
-        let mut tx = client.transaction().map_err(|e| self.error(e))?;
-        let report = write::import(&mut tx, records).map_err(|e| match e {
-            Error::Postgres { error, .. } => self.error(error),
-            other => other,
-        })?;
-        tx.commit().map_err(|e| self.error(e))?;
-        Ok(report)
+        self.write(|tx, seq| bulk::import(tx, seq, records))
     }
 
     fn stored_files(&self, after: i64, limit: usize) -> Result<Vec<(i64, StoredFile)>> {
-        let rows = self.with(|c| {
-            c.query(
-                "SELECT id, path, size, mtime_ns, sha256, format, width, height, added_at,
-                        updated_at, (SELECT settings FROM features WHERE file_id = f.id),
-                        (SELECT data FROM features WHERE file_id = f.id),
-                        EXISTS (SELECT 1 FROM exif WHERE file_id = f.id)
-                 FROM files f WHERE id > $1 ORDER BY id LIMIT $2",
-                &[&after, &(limit as i64)],
-            )
-        })?;
-        rows.iter()
-            .map(|r| {
-                let id: i64 = r.get(0);
-                let hashes = self.with(|c| {
-                    c.query(
-                        "SELECT algorithm, settings, hash, quality, low_information FROM hashes
-                         WHERE file_id = $1 ORDER BY algorithm COLLATE \"C\"",
-                        &[&id],
-                    )
-                })?;
-                let settings: Option<i64> = r.get(10);
-                Ok((
-                    id,
-                    StoredFile {
-                        key: r.get(1),
-                        size: r.get(2),
-                        mtime_ns: r.get(3),
-                        sha256: r.get(4),
-                        format: r.get(5),
-                        width: r.get(6),
-                        height: r.get(7),
-                        added_at: r.get(8),
-                        updated_at: r.get(9),
-                        hashes: hashes
-                            .iter()
-                            .map(|h| StoredHash {
-                                algorithm: h.get(0),
-                                settings: h.get(1),
-                                hash: h.get(2),
-                                quality: h.get::<_, Option<i16>>(3).map(i64::from),
-                                low_information: h.get(4),
-                            })
-                            .collect(),
-                        exif: if r.get(12) {
-                            Some(self.exif(id)?)
-                        } else {
-                            None
-                        },
-                        features: settings.map(|s| (s, r.get(11))),
-                        contexts: self.contexts(id)?,
-                    },
-                ))
-            })
-            .collect()
+        self.with(|c| read::stored_files(c, after, limit))
     }
 
     fn write_stored(&mut self, files: &[StoredFile]) -> Result<()> {
-        self.with(|c| {
-            let mut tx = c.transaction()?;
+        self.write(|tx, _| {
             for f in files {
-                write::write_stored(&mut tx, f)?;
+                write::write_stored(tx, f)?;
             }
-            tx.commit()
+            Ok(())
         })
     }
 }

@@ -1,83 +1,35 @@
-//! Writes of the PostgreSQL engine, each inside the caller's transaction:
-//! an analysed file with all its rows, contexts, and the steps of a
-//! context import. Concurrent writers of one file meet in `ON CONFLICT`
-//! upserts, so two builds of overlapping folders merge instead of failing.
+//! Writes of the PostgreSQL engine, each inside the caller's write
+//! transaction (which has raised the change sequence, so writers take
+//! turns, see [`super::PgStore`]): an analysed file with all its rows (a
+//! still, a video with its frames, or another desk's path to a picture
+//! already stored), contexts, removals, and whole files for `corpus copy`.
+//! Every insert or change of a `files` row stamps it with the running
+//! change number (`change_seq`, its default).
 
 use postgres::Transaction;
 
+use super::video;
 use crate::analyze::Analysis;
 use crate::context::Context;
-use crate::corpus::import::{self, ImportSteps};
-use crate::corpus::{External, ImportRecord, ImportReport, StoredFile};
-use crate::error::{Error, Result};
+use crate::corpus::StoredFile;
 use crate::exif::ExifSummary;
-use crate::hash::SETTINGS_VERSION;
+use crate::features::Features;
+use crate::hash::{Hashes, SETTINGS_VERSION};
 
 type PgResult<T> = std::result::Result<T, postgres::Error>;
 
-fn now() -> String {
+pub(super) fn now() -> String {
     chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
 }
 
-/// Runs an import inside `tx`. A statement's failure comes back as
-/// [`Error::Postgres`] without a location (the store adds it).
-pub(super) fn import(
-    tx: &mut Transaction<'_>,
-    records: &[ImportRecord<'_>],
-) -> Result<ImportReport> {
-    import::run(&mut Steps(tx), records)
-}
-
-struct Steps<'a, 'c>(&'a mut Transaction<'c>);
-
-fn db(source: postgres::Error) -> Error {
-    Error::Postgres {
-        location: String::new(),
-        error: source,
-    }
-}
-
-impl ImportSteps for Steps<'_, '_> {
-    fn ids_by_path(&mut self, key: &str) -> Result<Vec<i64>> {
-        let rows = self
-            .0
-            .query("SELECT id FROM files WHERE path = $1", &[&key])
-            .map_err(db)?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
-    fn ids_by_sha256(&mut self, sha256: &str) -> Result<Vec<i64>> {
-        let rows = self
-            .0
-            .query(
-                "SELECT id FROM files WHERE sha256 = $1 ORDER BY id",
-                &[&sha256],
-            )
-            .map_err(db)?;
-        Ok(rows.iter().map(|r| r.get(0)).collect())
-    }
-
-    fn upsert_external(&mut self, external: &External) -> Result<(i64, bool)> {
-        upsert_external(self.0, external).map_err(db)
-    }
-
-    fn insert_context(&mut self, file_id: i64, context: &Context, _fresh: bool) -> Result<()> {
-        insert_context(self.0, file_id, context).map_err(db)
-    }
-}
-
-/// Inserts (or refreshes) the file row under `key`; its id and whether it
-/// is new.
-#[allow(clippy::too_many_arguments)]
-fn upsert_file(
+/// Inserts (or refreshes) the file row under `key`; (size, mtime_ns,
+/// sha256, format) and (width, height) as stored. Returns its id and
+/// whether it is new.
+pub(super) fn upsert_file(
     tx: &mut Transaction<'_>,
     key: &str,
-    size: i64,
-    mtime_ns: i64,
-    sha256: &str,
-    format: &str,
-    width: i64,
-    height: i64,
+    (size, mtime_ns, sha256, format): (i64, i64, &str, &str),
+    (width, height): (i64, i64),
 ) -> PgResult<(i64, bool)> {
     // `xmax = 0` tells a row this statement inserted from one it updated.
     let row = tx.query_one(
@@ -87,7 +39,7 @@ fn upsert_file(
          ON CONFLICT (path) DO UPDATE SET
             size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
             format = excluded.format, width = excluded.width, height = excluded.height,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at, change_seq = DEFAULT
          RETURNING id, (xmax = 0)",
         &[
             &key,
@@ -101,24 +53,6 @@ fn upsert_file(
         ],
     )?;
     Ok((row.get(0), row.get(1)))
-}
-
-/// Stores a reference known only by its hashes (no file here).
-fn upsert_external(tx: &mut Transaction<'_>, e: &External) -> PgResult<(i64, bool)> {
-    let (id, new) = upsert_file(tx, &e.key, 0, 0, &e.sha256, "external", 0, 0)?;
-    let quality = Some(i16::from(e.quality));
-    write_hash(tx, id, "pdq", &e.pdq.to_bytes(), quality, e.low_information)?;
-    if let Some(ph) = e.phash {
-        write_hash(
-            tx,
-            id,
-            "phash64",
-            &ph.to_be_bytes(),
-            None,
-            e.low_information,
-        )?;
-    }
-    Ok((id, new))
 }
 
 /// Writes (inserts or replaces) one hash row.
@@ -145,6 +79,37 @@ fn write_hash(
             &low_information,
         ],
     )?;
+    Ok(())
+}
+
+/// Writes the hash rows and local features of one picture (a still or a
+/// video frame) stored under `id`.
+pub(super) fn write_hashes(
+    tx: &mut Transaction<'_>,
+    id: i64,
+    h: &Hashes,
+    features: Option<&Features>,
+) -> PgResult<()> {
+    let crops: Vec<u8> = h.crops.iter().flat_map(|c| c[0].to_bytes()).collect();
+    let windows: Vec<u8> = h.windows.iter().flat_map(|c| c.to_bytes()).collect();
+    let low = h.low_information;
+    let quality = Some(i16::from(h.pdq_quality));
+    write_hash(tx, id, "pdq", &h.pdq.to_bytes(), quality, low)?;
+    write_hash(tx, id, "phash64", &h.phash.to_be_bytes(), None, low)?;
+    write_hash(tx, id, "pdq-crops", &crops, None, low)?;
+    write_hash(tx, id, "pdq-windows", &windows, None, low)?;
+    match features {
+        Some(f) => {
+            tx.execute(
+                "INSERT INTO features (file_id, settings, data) VALUES ($1, $2, $3)
+                 ON CONFLICT (file_id) DO UPDATE SET settings = excluded.settings, data = excluded.data",
+                &[&id, &SETTINGS_VERSION, &f.to_bytes()],
+            )?;
+        }
+        None => {
+            tx.execute("DELETE FROM features WHERE file_id = $1", &[&id])?;
+        }
+    }
     Ok(())
 }
 
@@ -176,47 +141,118 @@ pub(super) fn insert_context(tx: &mut Transaction<'_>, file_id: i64, c: &Context
     Ok(())
 }
 
-/// Writes (inserts or replaces) one analysed file under `key`; true if new.
+/// Writes (inserts or replaces) one analysed file under `key`: a picture
+/// with its hashes, a video with its frames ([`video::write_video`]), or,
+/// for a picture whose bytes another desk stored under a path of its own,
+/// this desk's path to that reference ([`alias`]). True if a new reference
+/// was stored.
 pub(super) fn upsert_analysis(tx: &mut Transaction<'_>, key: &str, a: &Analysis) -> PgResult<bool> {
+    if a.video.is_none() && alias(tx, key, a)? {
+        return Ok(false);
+    }
     let (id, new) = upsert_file(
         tx,
         key,
-        a.size as i64,
-        a.mtime_ns,
-        &a.sha256,
-        &a.format,
-        i64::from(a.width),
-        i64::from(a.height),
+        (a.size as i64, a.mtime_ns, &a.sha256, &a.format),
+        (i64::from(a.width), i64::from(a.height)),
     )?;
-    let h = &a.hashes;
-    let crops: Vec<u8> = h.crops.iter().flat_map(|c| c[0].to_bytes()).collect();
-    let windows: Vec<u8> = h.windows.iter().flat_map(|c| c.to_bytes()).collect();
-    let low = h.low_information;
-    write_hash(
-        tx,
-        id,
-        "pdq",
-        &h.pdq.to_bytes(),
-        Some(i16::from(h.pdq_quality)),
-        low,
-    )?;
-    write_hash(tx, id, "phash64", &h.phash.to_be_bytes(), None, low)?;
-    write_hash(tx, id, "pdq-crops", &crops, None, low)?;
-    write_hash(tx, id, "pdq-windows", &windows, None, low)?;
-    match &a.features {
-        Some(f) => {
-            tx.execute(
-                "INSERT INTO features (file_id, settings, data) VALUES ($1, $2, $3)
-                 ON CONFLICT (file_id) DO UPDATE SET settings = excluded.settings, data = excluded.data",
-                &[&id, &SETTINGS_VERSION, &f.to_bytes()],
-            )?;
-        }
+    match &a.video {
+        Some(v) => video::write_video(tx, id, key, a, v)?,
         None => {
-            tx.execute("DELETE FROM features WHERE file_id = $1", &[&id])?;
+            if !new {
+                // A file that was a video before loses its frames.
+                video::drop_frames(tx, id)?;
+            }
+            write_hashes(tx, id, &a.hashes, a.features.as_ref())?;
         }
     }
     write_exif(tx, id, &a.exif)?;
     Ok(new)
+}
+
+/// Stores `key` as another desk's path to the reference with the same
+/// bytes, when `key` names no stored file of its own and a still with the
+/// analysis's SHA-256 is stored: the path (with the size and modification
+/// time incremental builds compare) goes to `file_paths`, and the reference
+/// gets the analysis's hashes if its own were made with older settings.
+/// True when it did; a path whose file now has other bytes stops being an
+/// alias (false).
+fn alias(tx: &mut Transaction<'_>, key: &str, a: &Analysis) -> PgResult<bool> {
+    if a.sha256.is_empty() {
+        return Ok(false);
+    }
+    if tx
+        .query_opt("SELECT 1 FROM files WHERE path = $1", &[&key])?
+        .is_some()
+    {
+        return Ok(false);
+    }
+    let target = tx.query_opt(
+        &format!(
+            "SELECT f.id, (SELECT COUNT(*) FROM hashes h WHERE h.file_id = f.id AND h.settings = $2)
+             FROM files f
+             WHERE f.sha256 = $1 AND f.format <> 'external'
+               AND NOT EXISTS (SELECT 1 FROM videos v WHERE v.file_id = f.id)
+               AND {}
+             ORDER BY f.id LIMIT 1",
+            video::NOT_A_FRAME
+        ),
+        &[&a.sha256, &SETTINGS_VERSION],
+    )?;
+    let Some(target) = target else {
+        tx.execute("DELETE FROM file_paths WHERE path = $1", &[&key])?;
+        return Ok(false);
+    };
+    let (id, current): (i64, i64) = (target.get(0), target.get(1));
+    tx.execute(
+        "INSERT INTO file_paths (path, file_id, size, mtime_ns) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (path) DO UPDATE SET file_id = excluded.file_id, size = excluded.size,
+            mtime_ns = excluded.mtime_ns",
+        &[&key, &id, &(a.size as i64), &a.mtime_ns],
+    )?;
+    if current != super::HASH_ROWS {
+        tx.execute(
+            "UPDATE files SET updated_at = $2, change_seq = DEFAULT WHERE id = $1",
+            &[&id, &now()],
+        )?;
+        write_hashes(tx, id, &a.hashes, a.features.as_ref())?;
+        write_exif(tx, id, &a.exif)?;
+    }
+    Ok(true)
+}
+
+/// Removes the stored files (or desks' paths) under `keys`; how many were
+/// stored. A path that is another desk's way to a reference goes alone;
+/// a reference's own path that other desks also know it by hands the
+/// reference to one of those paths instead of removing it.
+pub(super) fn remove(tx: &mut Transaction<'_>, keys: &[String]) -> PgResult<usize> {
+    let mut n = 0;
+    for key in keys {
+        if tx.execute("DELETE FROM file_paths WHERE path = $1", &[key])? > 0 {
+            n += 1;
+            continue;
+        }
+        let heir = tx.query_opt(
+            "SELECT p.path, p.size, p.mtime_ns FROM file_paths p JOIN files f ON f.id = p.file_id
+             WHERE f.path = $1 ORDER BY p.path LIMIT 1",
+            &[key],
+        )?;
+        match heir {
+            Some(h) => {
+                let path: String = h.get(0);
+                tx.execute("DELETE FROM file_paths WHERE path = $1", &[&path])?;
+                tx.execute(
+                    "UPDATE files SET path = $2, size = $3, mtime_ns = $4, updated_at = $5,
+                        change_seq = DEFAULT
+                     WHERE path = $1",
+                    &[key, &path, &h.get::<_, i64>(1), &h.get::<_, i64>(2), &now()],
+                )?;
+                n += 1;
+            }
+            None => n += tx.execute("DELETE FROM files WHERE path = $1", &[key])? as usize,
+        }
+    }
+    Ok(n)
 }
 
 /// Writes (inserts or replaces) the EXIF row of a file.
@@ -272,7 +308,8 @@ pub(super) fn write_stored(tx: &mut Transaction<'_>, f: &StoredFile) -> PgResult
              ON CONFLICT (path) DO UPDATE SET
                 size = excluded.size, mtime_ns = excluded.mtime_ns, sha256 = excluded.sha256,
                 format = excluded.format, width = excluded.width, height = excluded.height,
-                added_at = excluded.added_at, updated_at = excluded.updated_at
+                added_at = excluded.added_at, updated_at = excluded.updated_at,
+                change_seq = DEFAULT
              RETURNING id",
             &[
                 &f.key,

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The team corpus at scale (the PostgreSQL section of BENCHMARKS.md):
+#   1. `corpus import` of N synthetic hash-only references (default 1M;
+#      examples/team_scale.rs writes them) into a fresh PostgreSQL database;
+#   2. a `serve` replica's cold start to a ready index (first query answered),
+#      with its resident memory, and a CLI `query` (open, load, search);
+#   3. the refresh delay: a picture added by another process (`corpus add`)
+#      until a running replica finds it;
+#   4. the query rate of two replicas on the one database against one, each
+#      replica one matcher thread (`--threads 1`), clients twice the replicas.
+#
+#   benches/pg_scale.sh                 (RECORDS=10000000 for 10M)
+#
+# The server: PROVCHECK_TEST_PG (an administrative URL) if set, else a
+# throw-away one started by scripts/pg-test-server.sh on PG_PORT (55439).
+# Work files go to target/pg_scale. Build first (cargo build --release
+# --example team_scale) or let the script do it.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+records=${RECORDS:-1000000}
+seconds=${SECONDS_PER_RATE:-20}
+work=$root/target/pg_scale
+mkdir -p "$work"
+target=${CARGO_TARGET_DIR:-$root/target}
+provcheck=$target/release/provcheck
+example=$target/release/examples/team_scale
+[ -x "$provcheck" ] && [ -x "$example" ] ||
+    (cd "$root" && cargo build --release --quiet && cargo build --release --quiet --example team_scale)
+if [ -z "${PROVCHECK_TEST_PG:-}" ]; then
+    eval "$("$root/scripts/pg-test-server.sh" start "${PG_PORT:-55439}")"
+    trap '"$root/scripts/pg-test-server.sh" stop "$PROVCHECK_TEST_PG_DIR"' EXIT
+fi
+name=provcheck_scale
+psql -q -d "$PROVCHECK_TEST_PG" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
+db=$(printf '%s' "$PROVCHECK_TEST_PG" | sed -E "s#^(postgres(ql)?://[^/]*)(/[^?]*)?#\\1/$name#")
+storm=$root/reference_images/storm.jpg
+dune=$root/reference_images/dune.jpg
+now() { date +%s.%N; }
+since() { echo "$(now) - $1" | bc; }
+
+# --- 1. import ----------------------------------------------------------
+[ -f "$work/records-$records.jsonl" ] || "$example" records "$records" "$work/records-$records.jsonl"
+t=$(now)
+/usr/bin/time -f "%M" -o "$work/import.rss" "$provcheck" -q --db "$db" corpus import "$work/records-$records.jsonl"
+echo "import of $records hash-only references: $(since "$t") s, client peak RSS $(cat "$work/import.rss") KiB"
+psql -qAt -d "$db" -c "SELECT 'database size: ' || pg_size_pretty(pg_database_size('$name')) || ', ' || pg_database_size('$name') / $records || ' bytes per reference'"
+
+# --- 2. cold start --------------------------------------------------------
+# A replica: `serve` on a free port, one matcher thread; prints its URL.
+replica() {
+    local out=$work/replica-$1.out
+    "$provcheck" -q --threads 1 --db "$db" serve --bind 127.0.0.1:0 > "$out" 2> "$work/replica-$1.err" &
+    echo $! > "$work/replica-$1.pid"
+    until grep -q "serving on" "$out" 2> /dev/null; do sleep 0.05; done
+    sed -n 's#^provcheck: serving on \(http://[^/]*\)/.*#\1#p' "$out"
+}
+t=$(now)
+a=$(replica a)
+ready=$("$example" ready "$a" "$dune")
+echo "replica cold start to a ready index (first query answered): $(since "$t") s (waiting for the answer: $ready s)"
+echo "replica resident memory: $(awk '/VmRSS/ {print $2}' "/proc/$(cat "$work/replica-a.pid")/status") KiB"
+t=$(now)
+"$provcheck" -q --db "$db" query "$dune" > /dev/null || true
+echo "CLI query (open, load the index, hash one picture, search): $(since "$t") s"
+
+# --- 3. refresh delay -----------------------------------------------------
+"$provcheck" -q --db "$db" corpus add "$storm"
+echo "refresh delay after an insert (until replica a finds it): $("$example" found "$a" "$storm") s"
+
+# --- 4. query rate --------------------------------------------------------
+b=$(replica b)
+"$example" ready "$b" "$dune" > /dev/null
+one=$("$example" load "$seconds" 2 "$dune" "$a")
+two=$("$example" load "$seconds" 4 "$dune" "$a" "$b")
+echo "query rate: one replica $one/s, two replicas $two/s ($(echo "scale=2; $two / $one" | bc)x)"
+kill "$(cat "$work/replica-a.pid")" "$(cat "$work/replica-b.pid")"

@@ -1,0 +1,212 @@
+//! Context import in the PostgreSQL engine, in bulk: the records go to the
+//! server in one binary `COPY` into a temporary table, and a handful of
+//! set-based statements then do what [`crate::corpus::Store::import`] says
+//! record by record: attach each to the files its path names (or a desk's
+//! path to one), else to every file with its SHA-256, else to a hash-only
+//! reference made from its hashes (the first record of a SHA-256 makes it,
+//! later ones attach to it), a later record replacing an earlier context of
+//! the same source URL. Millions of hash-only references import at the
+//! server's insert speed instead of a few round trips each.
+
+use postgres::binary_copy::BinaryCopyInWriter;
+use postgres::types::Type;
+use postgres::Transaction;
+
+use super::write::now;
+use crate::corpus::{ImportRecord, ImportReport};
+use crate::hash::SETTINGS_VERSION;
+
+type PgResult<T> = std::result::Result<T, postgres::Error>;
+
+/// The staging table, one row per record in import order (`ord`).
+const STAGING: &str = "CREATE TEMP TABLE import_staging (
+        ord bigint, path text COLLATE \"C\", sha256 text, ext_key text COLLATE \"C\",
+        pdq bytea, quality smallint, phash bytea, low boolean, label text,
+        source_url text, publisher text, published text COLLATE \"C\", caption text,
+        location text, latitude double precision, longitude double precision, credit text,
+        licence text, notes text
+    ) ON COMMIT DROP;
+    CREATE TEMP TABLE import_targets (ord bigint, file_id bigint) ON COMMIT DROP;
+    CREATE INDEX ON import_targets (ord);";
+
+const COLUMNS: &[Type] = &[
+    Type::INT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::BYTEA,
+    Type::INT2,
+    Type::BYTEA,
+    Type::BOOL,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+    Type::FLOAT8,
+    Type::FLOAT8,
+    Type::TEXT,
+    Type::TEXT,
+    Type::TEXT,
+];
+
+/// Imports `records` inside `tx`, the write numbered `seq`.
+pub(super) fn import(
+    tx: &mut Transaction<'_>,
+    seq: i64,
+    records: &[ImportRecord<'_>],
+) -> PgResult<ImportReport> {
+    tx.batch_execute(STAGING)?;
+    copy_in(tx, records)?;
+    tx.batch_execute("ANALYZE import_staging")?;
+    // 1. By path: a stored file's own, or a desk's path to one.
+    tx.batch_execute(
+        "INSERT INTO import_targets
+            SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.path = s.path;
+         INSERT INTO import_targets
+            SELECT s.ord, p.file_id FROM import_staging s JOIN file_paths p ON p.path = s.path;
+         ANALYZE import_targets;
+         INSERT INTO import_targets
+            SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.sha256 = s.sha256
+            WHERE s.sha256 <> ''
+              AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
+         ANALYZE import_targets;",
+    )?;
+    // 3. Hash-only references for the rest: the first record of each
+    // SHA-256 makes one; a record without SHA-256 (re)writes the one of its
+    // key, the last such record's hashes staying.
+    tx.batch_execute(
+        "CREATE TEMP TABLE import_new ON COMMIT DROP AS
+         SELECT DISTINCT ON (ext_key) * FROM (
+            (SELECT DISTINCT ON (s.sha256) s.* FROM import_staging s
+             WHERE s.pdq IS NOT NULL AND s.sha256 <> ''
+               AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord)
+             ORDER BY s.sha256, s.ord)
+            UNION ALL
+            (SELECT DISTINCT ON (s.ext_key) s.* FROM import_staging s
+             WHERE s.pdq IS NOT NULL AND s.sha256 = ''
+               AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord)
+             ORDER BY s.ext_key, s.ord DESC)
+         ) n ORDER BY ext_key, ord;
+         ANALYZE import_new;",
+    )?;
+    let external: i64 = tx
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM import_new WHERE sha256 <> '')
+                  + (SELECT COUNT(*) FROM import_staging s
+                     WHERE s.pdq IS NOT NULL AND s.sha256 = ''
+                       AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord))",
+            &[],
+        )?
+        .get(0);
+    let stamp = now();
+    tx.execute(
+        "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height, added_at,
+                            updated_at, change_seq)
+         SELECT ext_key, 0, 0, sha256, 'external', 0, 0, $1, $1, $2 FROM import_new ORDER BY ord
+         ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,
+            updated_at = excluded.updated_at, change_seq = excluded.change_seq",
+        &[&stamp, &seq],
+    )?;
+    tx.execute(
+        "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+         SELECT f.id, 'pdq', $1, n.pdq, n.quality, n.low
+         FROM import_new n JOIN files f ON f.path = n.ext_key
+         ON CONFLICT (file_id, algorithm) DO UPDATE SET settings = excluded.settings,
+            hash = excluded.hash, quality = excluded.quality,
+            low_information = excluded.low_information",
+        &[&SETTINGS_VERSION],
+    )?;
+    tx.execute(
+        "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+         SELECT f.id, 'phash64', $1, n.phash, NULL, n.low
+         FROM import_new n JOIN files f ON f.path = n.ext_key WHERE n.phash IS NOT NULL
+         ON CONFLICT (file_id, algorithm) DO UPDATE SET settings = excluded.settings,
+            hash = excluded.hash, quality = excluded.quality,
+            low_information = excluded.low_information",
+        &[&SETTINGS_VERSION],
+    )?;
+    tx.batch_execute(
+        "INSERT INTO import_targets
+            SELECT s.ord, f.id FROM import_staging s
+            JOIN import_new n ON n.sha256 = s.sha256 AND n.ord <= s.ord
+            JOIN files f ON f.path = n.ext_key
+            WHERE s.sha256 <> ''
+              AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
+         INSERT INTO import_targets
+            SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.path = s.ext_key
+            WHERE s.pdq IS NOT NULL AND s.sha256 = ''
+              AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
+         ANALYZE import_targets;",
+    )?;
+    // Contexts: per file and source URL the last record's, placed (for
+    // the order of equal dates) where the first one came.
+    tx.batch_execute(
+        "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
+                               latitude, longitude, credit, licence, notes)
+         SELECT file_id, source_url, publisher, published, caption, location, latitude,
+                longitude, credit, licence, notes
+         FROM (
+            SELECT DISTINCT ON (t.file_id, s.source_url) t.file_id, s.*,
+                   MIN(s.ord) OVER (PARTITION BY t.file_id, s.source_url) AS first
+            FROM import_targets t JOIN import_staging s ON s.ord = t.ord
+            ORDER BY t.file_id, s.source_url, s.ord DESC
+         ) c ORDER BY first
+         ON CONFLICT (file_id, source_url) DO UPDATE SET
+            publisher = excluded.publisher, published = excluded.published,
+            caption = excluded.caption, location = excluded.location,
+            latitude = excluded.latitude, longitude = excluded.longitude,
+            credit = excluded.credit, licence = excluded.licence, notes = excluded.notes",
+    )?;
+    let attached: i64 = tx
+        .query_one("SELECT COUNT(*) FROM import_targets", &[])?
+        .get(0);
+    let unmatched = tx.query(
+        "SELECT label FROM import_staging s
+         WHERE NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord) ORDER BY ord",
+        &[],
+    )?;
+    Ok(ImportReport {
+        attached: attached as usize,
+        external: external as usize,
+        unmatched: unmatched.iter().map(|r| r.get(0)).collect(),
+    })
+}
+
+/// Sends every record to the staging table in one binary `COPY`.
+fn copy_in(tx: &mut Transaction<'_>, records: &[ImportRecord<'_>]) -> PgResult<()> {
+    let sink = tx.copy_in(
+        "COPY import_staging (ord, path, sha256, ext_key, pdq, quality, phash, low, label,
+            source_url, publisher, published, caption, location, latitude, longitude, credit,
+            licence, notes) FROM STDIN (FORMAT binary)",
+    )?;
+    let mut w = BinaryCopyInWriter::new(sink, COLUMNS);
+    for (ord, r) in records.iter().enumerate() {
+        let e = r.external.as_ref();
+        let c = r.context;
+        w.write(&[
+            &(ord as i64),
+            &r.path,
+            &r.sha256.unwrap_or(""),
+            &e.map(|e| e.key.as_str()),
+            &e.map(|e| e.pdq.to_bytes().to_vec()),
+            &e.map(|e| i16::from(e.quality)),
+            &e.and_then(|e| e.phash).map(|p| p.to_be_bytes().to_vec()),
+            &e.is_some_and(|e| e.low_information),
+            &r.label,
+            &c.source_url.as_deref().unwrap_or(""),
+            &c.publisher,
+            &c.published,
+            &c.caption,
+            &c.location,
+            &c.latitude,
+            &c.longitude,
+            &c.credit,
+            &c.licence,
+            &c.notes,
+        ])?;
+    }
+    w.finish()?;
+    Ok(())
+}
