@@ -194,10 +194,7 @@ fn analyze_beside(path: &Path, list: &Path, limits: &Limits) -> Result<Analysis,
 /// video's own, and every line as a kept frame ([`video::vpdq::video_of`]).
 ///
 /// Errors: [`FileError::Video`] for no lines.
-pub fn analyze_vpdq(
-    path: &Path,
-    lines: &[video::vpdq::VpdqLine],
-) -> Result<Analysis, FileError> {
+pub fn analyze_vpdq(path: &Path, lines: &[video::vpdq::VpdqLine]) -> Result<Analysis, FileError> {
     let v = video::vpdq::video_of(lines);
     let Some(hashes) = v.frames.first().map(|f| f.hashes.clone()) else {
         return Err(FileError::Video("no vPDQ lines".into()));

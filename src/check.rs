@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::analyze::{analyze_file_within, Depth};
+use crate::clip::Segment;
 use crate::context::Context;
 use crate::date::PartialDate;
 use crate::decode::Limits;
@@ -15,7 +16,6 @@ use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
 use crate::hash::LowInformation;
 use crate::matching::MatchClass;
-use crate::clip::Segment;
 use crate::query::{Match, Matcher, Media, QueryOptions};
 use crate::statement::Statement;
 
@@ -182,7 +182,11 @@ pub fn check_statement(
                 false => Vec::new(),
             };
             check.matches = match analysis.is_video() {
-                true => clips.iter().take(opts.top).map(|c| c.best.clone()).collect(),
+                true => clips
+                    .iter()
+                    .take(opts.top)
+                    .map(|c| c.best.clone())
+                    .collect(),
                 false => matcher.find(&analysis, &opts)?,
             };
             check.exif_flags = exif_flags(&analysis.exif, statement);

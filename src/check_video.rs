@@ -17,7 +17,12 @@ const NAMED_SEGMENTS: usize = 3;
 /// The notes of an image check whose likely original is `original` (the
 /// match `m`), with the attached video's `segments` (empty for a still).
 /// Nothing for a still original.
-pub fn notes(original: &Original, m: &Match, segments: &[Segment], limits: &Limits) -> Vec<Finding> {
+pub fn notes(
+    original: &Original,
+    m: &Match,
+    segments: &[Segment],
+    limits: &Limits,
+) -> Vec<Finding> {
     let mut out = Vec::new();
     let name = original
         .path
@@ -47,7 +52,10 @@ pub fn notes(original: &Original, m: &Match, segments: &[Segment], limits: &Limi
             });
         }
     } else if let (Media::Video, Some(t)) = (original.media, original.time) {
-        let frame = original.frame.map(|f| format!(" (frame {f})")).unwrap_or_default();
+        let frame = original
+            .frame
+            .map(|f| format!(" (frame {f})"))
+            .unwrap_or_default();
         out.push(Finding {
             kind: "still-from-video",
             detail: format!("a still from {name} at {}{frame}{published}", clock(t)),

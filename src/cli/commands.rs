@@ -387,7 +387,12 @@ impl<'a> Ctx<'a> {
 
     /// `corpus import FILE...`: vPDQ files first (each a hash-only video
     /// named after it), then context files.
-    fn import(&self, corpus: &mut Corpus, files: &[PathBuf], base: &Option<PathBuf>) -> Result<i32> {
+    fn import(
+        &self,
+        corpus: &mut Corpus,
+        files: &[PathBuf],
+        base: &Option<PathBuf>,
+    ) -> Result<i32> {
         let base_of = |file: &Path| {
             base.clone()
                 .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default())
@@ -426,7 +431,11 @@ impl<'a> Ctx<'a> {
             }
             unmatched += report.unmatched.len();
         }
-        Ok(if unmatched == 0 { EXIT_CLEAN } else { EXIT_ERROR })
+        Ok(if unmatched == 0 {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
+        })
     }
 
     fn corpus(&self, cmd: &CorpusCommand) -> Result<i32> {

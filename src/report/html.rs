@@ -324,9 +324,7 @@ pub fn check_page(
                 crate::matching::odds(o.chance)
             );
             match o.media {
-                crate::query::Media::Video => {
-                    super::html_video::frame_figure(w, ffmpeg, o, &cap)?
-                }
+                crate::query::Media::Video => super::html_video::frame_figure(w, ffmpeg, o, &cap)?,
                 crate::query::Media::Image => figure(w, previews, &o.path, &cap)?,
             }
         }

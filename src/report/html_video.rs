@@ -108,7 +108,12 @@ fn pick(times: &[f64], n: usize, matched: impl Fn(f64) -> bool) -> Vec<f64> {
     if times.len() <= n {
         return times.to_vec();
     }
-    let mut out: Vec<f64> = times.iter().copied().filter(|&t| matched(t)).take(n / 2).collect();
+    let mut out: Vec<f64> = times
+        .iter()
+        .copied()
+        .filter(|&t| matched(t))
+        .take(n / 2)
+        .collect();
     let rest = n - out.len();
     for k in 0..rest {
         let i = k * (times.len() - 1) / rest.saturating_sub(1).max(1);

@@ -31,9 +31,8 @@ pub fn beside(video: &Path) -> Option<PathBuf> {
 pub fn read(path: &Path, max_bytes: u64) -> Result<Vec<VpdqLine>, FileError> {
     let bytes = crate::analyze::read_bounded(path, max_bytes)?;
     let text = String::from_utf8_lossy(&bytes);
-    let lines = parse(&text).map_err(|(n, why)| {
-        FileError::Video(format!("{}: line {n}: {why}", path.display()))
-    })?;
+    let lines = parse(&text)
+        .map_err(|(n, why)| FileError::Video(format!("{}: line {n}: {why}", path.display())))?;
     if lines.is_empty() {
         return Err(FileError::Video(format!(
             "{}: no vPDQ lines (frame,quality,pdq,timestamp)",

@@ -74,7 +74,12 @@ fn an_imported_vpdq_list_with_its_context_finds_a_still_cut_from_the_clip() {
     .unwrap();
     let out = ws
         .cmd()
-        .args(["corpus", "import", "archive/pans.mp4.vpdq", "archive/context.csv"])
+        .args([
+            "corpus",
+            "import",
+            "archive/pans.mp4.vpdq",
+            "archive/context.csv",
+        ])
         .assert()
         .success();
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
@@ -89,7 +94,10 @@ fn an_imported_vpdq_list_with_its_context_finds_a_still_cut_from_the_clip() {
     grab(&pans(), at, &frame);
     degrade(&frame, &ws.path().join("still.jpg"), 0.9, 0.8, 70);
     let m = ws.top_match("still.jpg");
-    assert!(m["path"].as_str().unwrap().ends_with("archive/pans.mp4"), "{m}");
+    assert!(
+        m["path"].as_str().unwrap().ends_with("archive/pans.mp4"),
+        "{m}"
+    );
     assert_eq!(m["media"], "video", "{m}");
     let time = m["time"].as_f64().unwrap();
     assert!((time - at).abs() <= 1.0, "found at {time} s, cut at {at} s");
@@ -142,17 +150,18 @@ fn an_attached_video_containing_an_older_clips_segment_names_the_segment() {
     ]);
     let file = statement(ws.path(), &["reupload.mp4"]);
     let out = ws.run_json(
-        &[
-            "check",
-            "--corpus",
-            "refs",
-            file.to_string_lossy().as_ref(),
-        ],
+        &["check", "--corpus", "refs", file.to_string_lossy().as_ref()],
         1,
     );
     let c = &out[0];
     assert_eq!(c["verdict"], "misattributed", "{c}");
-    assert!(c["original"]["path"].as_str().unwrap().ends_with("pans.mp4"), "{c}");
+    assert!(
+        c["original"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("pans.mp4"),
+        "{c}"
+    );
     let segment = &c["segments"][0];
     let (a, b) = (
         segment["reference"][0].as_f64().unwrap(),
@@ -163,7 +172,8 @@ fn an_attached_video_containing_an_older_clips_segment_names_the_segment() {
     assert_eq!(note["kind"], "segment", "{c}");
     let detail = note["detail"].as_str().unwrap();
     assert!(
-        detail.contains("of the attached video is") && detail.contains("of pans.mp4, first published 2019-05-01"),
+        detail.contains("of the attached video is")
+            && detail.contains("of pans.mp4, first published 2019-05-01"),
         "{detail}"
     );
 }
@@ -203,15 +213,24 @@ fn assert_example_verdicts(items: &serde_json::Value) {
     };
     let flood = by_image("flood_crop.jpg");
     assert_eq!(flood["verdict"], "misattributed");
-    assert!(flood["original"]["path"].as_str().unwrap().ends_with("gps_dscn0025.jpg"));
+    assert!(flood["original"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("gps_dscn0025.jpg"));
     let storm = by_image("storm_banner.jpg");
     assert_eq!(storm["verdict"], "misattributed");
-    assert!(storm["original"]["path"].as_str().unwrap().ends_with("storm.jpg"));
+    assert!(storm["original"]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("storm.jpg"));
     assert_eq!(by_image("new_photo.jpg")["verdict"], "no-match");
     let still = by_image("coast_still.jpg");
     assert_eq!(still["verdict"], "misattributed", "{still}");
     let o = &still["original"];
-    assert!(o["path"].as_str().unwrap().ends_with("coast.mp4"), "{still}");
+    assert!(
+        o["path"].as_str().unwrap().ends_with("coast.mp4"),
+        "{still}"
+    );
     assert_eq!(o["media"], "video", "{still}");
     assert!((o["time"].as_f64().unwrap() - 9.0).abs() <= 0.5, "{still}");
     assert_eq!(o["published"], "2024-10-30", "{still}");
@@ -235,19 +254,39 @@ fn assert_example_verdicts(items: &serde_json::Value) {
 
 #[test]
 fn the_bundled_example_names_the_clip_the_time_and_its_publication_in_every_format() {
-    if !have_ffmpeg("the_bundled_example_names_the_clip_the_time_and_its_publication_in_every_format") {
+    if !have_ffmpeg(
+        "the_bundled_example_names_the_clip_the_time_and_its_publication_in_every_format",
+    ) {
         return;
     }
     let ws = Workspace::new();
     let (out, _) = bundled_check(&ws, "json", None);
     let items = json(out.as_bytes());
     assert_example_verdicts(&items);
-    let still = items.as_array().unwrap().iter().find(|c| c["image"].as_str().unwrap().ends_with("coast_still.jpg")).unwrap();
+    let still = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["image"].as_str().unwrap().ends_with("coast_still.jpg"))
+        .unwrap();
     // Decoded with FFmpeg: verified with local features against the frame.
-    assert!(still["notes"].as_array().unwrap().iter().all(|n| n["kind"] != "hash-only"), "{still}");
+    assert!(
+        still["notes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|n| n["kind"] != "hash-only"),
+        "{still}"
+    );
     let (table, _) = bundled_check(&ws, "table", None);
-    assert!(table.contains("reference_images/coast.mp4 @ 00:09.0"), "{table}");
-    assert!(table.contains("- still-from-video: a still from coast.mp4 at 00:09.0"), "{table}");
+    assert!(
+        table.contains("reference_images/coast.mp4 @ 00:09.0"),
+        "{table}"
+    );
+    assert!(
+        table.contains("- still-from-video: a still from coast.mp4 at 00:09.0"),
+        "{table}"
+    );
     let (csv, _) = bundled_check(&ws, "csv", None);
     let header = csv.lines().next().unwrap();
     assert!(header.ends_with(",original_time,notes"), "{header}");
@@ -255,10 +294,19 @@ fn the_bundled_example_names_the_clip_the_time_and_its_publication_in_every_form
     assert!(row.ends_with(",9.000,still-from-video"), "{row}");
     let (html, _) = bundled_check(&ws, "html", None);
     // The matching frame and a strip of the clip's frames, the match outlined.
-    assert!(html.contains("Likely original: reference_images/coast.mp4 @ 00:09.0"), "no frame caption");
+    assert!(
+        html.contains("Likely original: reference_images/coast.mp4 @ 00:09.0"),
+        "no frame caption"
+    );
     assert!(html.contains("<div class=\"strip\">"), "no strip");
-    assert!(html.contains("<figure class=\"hit\"><img src=\"data:image/jpeg;base64,"), "no matched frame in the strip");
-    assert!(!html.contains("frame picture not available"), "a frame is missing");
+    assert!(
+        html.contains("<figure class=\"hit\"><img src=\"data:image/jpeg;base64,"),
+        "no matched frame in the strip"
+    );
+    assert!(
+        !html.contains("frame picture not available"),
+        "a frame is missing"
+    );
     assert!(html.len() < 2_000_000, "the page is {} bytes", html.len());
 }
 
@@ -268,23 +316,42 @@ fn without_ffmpeg_the_bundled_example_shows_the_video_verdict_from_the_committed
     let missing = ws.path().join("no-ffmpeg-here");
     let (out, stderr) = bundled_check(&ws, "json", Some(&missing));
     assert!(
-        stderr.contains("coast.mp4") && stderr.contains("coast.mp4.vpdq") && stderr.contains("no local-feature verification"),
+        stderr.contains("coast.mp4")
+            && stderr.contains("coast.mp4.vpdq")
+            && stderr.contains("no local-feature verification"),
         "{stderr}"
     );
     let items = json(out.as_bytes());
     assert_example_verdicts(&items);
-    let still = items.as_array().unwrap().iter().find(|c| c["image"].as_str().unwrap().ends_with("coast_still.jpg")).unwrap();
+    let still = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["image"].as_str().unwrap().ends_with("coast_still.jpg"))
+        .unwrap();
     let hash_only = still["notes"]
         .as_array()
         .unwrap()
         .iter()
         .find(|n| n["kind"] == "hash-only")
         .unwrap_or_else(|| panic!("no hash-only note: {still}"));
-    assert!(hash_only["detail"].as_str().unwrap().contains("FFmpeg was not found"), "{still}");
+    assert!(
+        hash_only["detail"]
+            .as_str()
+            .unwrap()
+            .contains("FFmpeg was not found"),
+        "{still}"
+    );
     // The HTML report says what is missing instead of failing.
     let (html, _) = bundled_check(&ws, "html", Some(&missing));
-    assert!(html.contains("frame picture not available"), "no word on the frame");
-    assert!(html.contains("The frame pictures are not shown"), "no word on the strip");
+    assert!(
+        html.contains("frame picture not available"),
+        "no word on the frame"
+    );
+    assert!(
+        html.contains("The frame pictures are not shown"),
+        "no word on the strip"
+    );
 }
 
 #[test]
@@ -311,10 +378,17 @@ fn the_committed_vpdq_hashes_are_what_provcheck_computes_of_the_bundled_clip() {
         "frames kept; remake the hashes with scripts/make_example_clip.sh"
     );
     for (c, k) in computed.iter().zip(&committed) {
-        assert_eq!((c.frame, (c.time * 1000.0).round()), (k.frame, (k.time * 1000.0).round()));
+        assert_eq!(
+            (c.frame, (c.time * 1000.0).round()),
+            (k.frame, (k.time * 1000.0).round())
+        );
         // Another FFmpeg build may decode a pixel or two differently: the
         // vPDQ tolerance for ports (10 bits) and no more.
         let d = c.pdq.distance(&k.pdq);
-        assert!(d <= 10, "frame {} differs by {d} bits: remake coast.mp4.vpdq", c.frame);
+        assert!(
+            d <= 10,
+            "frame {} differs by {d} bits: remake coast.mp4.vpdq",
+            c.frame
+        );
     }
 }

@@ -100,8 +100,8 @@ pub(super) fn frames_kept(conn: &Connection, video_id: i64) -> Result<Option<usi
 
 /// The times of the stored frames of `video_id`, ascending.
 pub(super) fn frame_times(conn: &Connection, video_id: i64) -> Result<Vec<f64>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT time FROM video_frames WHERE video_id = ?1 ORDER BY time")?;
+    let mut stmt =
+        conn.prepare_cached("SELECT time FROM video_frames WHERE video_id = ?1 ORDER BY time")?;
     let times = stmt.query_map([video_id], |r| r.get(0))?;
     Ok(times.collect::<Result<Vec<f64>, _>>()?)
 }
