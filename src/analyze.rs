@@ -117,7 +117,14 @@ pub fn analyze_file(path: &Path, limits: &Limits, depth: Depth) -> Result<Analys
         });
     }
     if is_video_file(path) {
-        let mut a = analyze_video_file(path, limits, depth)?;
+        let mut a = match analyze_video_file(path, limits, depth) {
+            // Without FFmpeg, the frame hashes kept beside the clip stand in.
+            Err(FileError::NoFfmpeg(why)) => match video::vpdq::beside(path) {
+                Some(list) => analyze_beside(path, &list, limits)?,
+                None => return Err(FileError::NoFfmpeg(why)),
+            },
+            other => other?,
+        };
         a.mtime_ns = mtime_ns;
         return Ok(a);
     }
@@ -162,6 +169,47 @@ fn analyze_video_file(path: &Path, limits: &Limits, depth: Depth) -> Result<Anal
         hashes: poster.hashes,
         features: poster.features,
         exif: video::exif_of(&v.container),
+        video: Some(v),
+    })
+}
+
+/// A video known by the vPDQ file `list` kept beside it (`clip.mp4.vpdq`,
+/// see [`video::vpdq::beside`]): its frames' PDQ from the list, its size
+/// and SHA-256 from the file itself.
+fn analyze_beside(path: &Path, list: &Path, limits: &Limits) -> Result<Analysis, FileError> {
+    let lines = video::vpdq::read(list, limits.max_file_bytes)?;
+    let mut a = analyze_vpdq(path, &lines)?;
+    let mut hasher = Sha256::new();
+    a.size = std::io::copy(&mut std::fs::File::open(path)?, &mut hasher)?;
+    a.sha256 = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    Ok(a)
+}
+
+/// The analysis of a video known only by its vPDQ lines, named `path`:
+/// format `vpdq`, size 0×0, no SHA-256, the first line's hashes as the
+/// video's own, and every line as a kept frame ([`video::vpdq::video_of`]).
+///
+/// Errors: [`FileError::Video`] for no lines.
+pub fn analyze_vpdq(path: &Path, lines: &[video::vpdq::VpdqLine]) -> Result<Analysis, FileError> {
+    let v = video::vpdq::video_of(lines);
+    let Some(hashes) = v.frames.first().map(|f| f.hashes.clone()) else {
+        return Err(FileError::Video("no vPDQ lines".into()));
+    };
+    Ok(Analysis {
+        path: path.to_path_buf(),
+        size: 0,
+        mtime_ns: 0,
+        sha256: String::new(),
+        format: video::vpdq::EXTENSION.into(),
+        width: 0,
+        height: 0,
+        hashes,
+        features: None,
+        exif: ExifSummary::default(),
         video: Some(v),
     })
 }

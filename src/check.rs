@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::analyze::{analyze_file_within, Depth};
+use crate::clip::Segment;
 use crate::context::Context;
 use crate::date::PartialDate;
 use crate::decode::Limits;
@@ -15,7 +16,7 @@ use crate::error::{FileError, Result};
 use crate::exif::ExifSummary;
 use crate::hash::LowInformation;
 use crate::matching::MatchClass;
-use crate::query::{Match, Matcher, QueryOptions};
+use crate::query::{Match, Matcher, Media, QueryOptions};
 use crate::statement::Statement;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -64,8 +65,39 @@ pub struct Original {
     pub distance: u32,
     /// Estimated chance of an unrelated picture this close (see `matching`).
     pub chance: f64,
+    /// A still, or a video (`path` is then the video's): for a video, the
+    /// matching frame's time (seconds from the start) and number.
+    pub media: Media,
+    pub time: Option<f64>,
+    pub frame: Option<u64>,
+    /// For a video: the times of its stored frames (the HTML report's strip).
+    #[serde(skip)]
+    pub frame_times: Vec<f64>,
     #[serde(flatten)]
     pub context: Context,
+}
+
+impl Original {
+    fn of(m: &Match) -> Original {
+        Original {
+            path: m.path.clone(),
+            class: m.class,
+            distance: m.distance,
+            chance: m.chance,
+            media: m.media,
+            time: m.time,
+            frame: m.frame,
+            frame_times: Vec::new(),
+            context: m.context.clone().unwrap_or_default(),
+        }
+    }
+
+    /// ` @ 01:23.4` for a frame of a video, empty for a still.
+    pub fn at(&self) -> String {
+        self.time
+            .map(|t| format!(" @ {}", crate::video::clock(t)))
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -81,6 +113,14 @@ pub struct ImageCheck {
     pub contradictions: Vec<Finding>,
     pub exif: ExifSummary,
     pub exif_flags: Vec<Finding>,
+    /// What the original is when it is a video: the still's place in it
+    /// (`still-from-video`), the attached video's stretches it shares
+    /// (`segment`), and what a frame known by its hash alone leaves out
+    /// (`hash-only`). Neither edits nor contradictions.
+    pub notes: Vec<Finding>,
+    /// For an attached video: the stretches of it that match the original
+    /// (seconds, on both sides when the original is a video).
+    pub segments: Vec<Segment>,
     /// Why the picture could not be assessed (verdict `not-assessed`).
     #[serde(skip)]
     pub not_assessed: Option<LowInformation>,
@@ -125,6 +165,8 @@ pub fn check_statement(
                 contradictions: Vec::new(),
                 exif: ExifSummary::default(),
                 exif_flags: Vec::new(),
+                notes: Vec::new(),
+                segments: Vec::new(),
                 not_assessed: None,
                 error: None,
             };
@@ -135,23 +177,37 @@ pub fn check_statement(
                     return Ok(check);
                 }
             };
-            check.matches = matcher.find(&analysis, &opts)?;
+            let clips = match analysis.is_video() {
+                true => crate::clip::find_clip(matcher, &analysis, &opts)?,
+                false => Vec::new(),
+            };
+            check.matches = match analysis.is_video() {
+                true => clips
+                    .iter()
+                    .take(opts.top)
+                    .map(|c| c.best.clone())
+                    .collect(),
+                false => matcher.find(&analysis, &opts)?,
+            };
             check.exif_flags = exif_flags(&analysis.exif, statement);
             check.exif = analysis.exif.clone();
             if let Some(orig) = earliest(&check.matches) {
-                check.edits = crate::edits::edits(orig, analysis.width, analysis.height);
+                if !analysis.is_video() {
+                    // A video's best frame says nothing of the whole's edits.
+                    check.edits = crate::edits::edits(orig, analysis.width, analysis.height);
+                }
                 check
                     .exif_flags
                     .extend(exif_changes(&analysis.exif, &orig.exif));
                 check.contradictions =
                     contradictions(&orig.context.clone().unwrap_or_default(), statement);
-                check.original = Some(Original {
-                    path: orig.path.clone(),
-                    class: orig.class,
-                    distance: orig.distance,
-                    chance: orig.chance,
-                    context: orig.context.clone().unwrap_or_default(),
-                });
+                let mut original = Original::of(orig);
+                original.frame_times = matcher.frame_times(orig)?;
+                if let Some(clip) = clips.iter().find(|c| c.best.path == orig.path) {
+                    check.segments = clip.segments.clone();
+                }
+                check.notes = crate::check_video::notes(&original, orig, &check.segments, limits);
+                check.original = Some(original);
                 check.verdict = verdict(&check.edits, &check.contradictions);
             } else if let Some(why) = analysis.hashes.low_information_reason() {
                 check.verdict = Verdict::NotAssessed;

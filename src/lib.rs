@@ -18,6 +18,7 @@ pub mod scan;
 
 pub use error::{Error, FileError, Result};
 pub mod check;
+pub mod check_video;
 pub mod clip;
 pub mod context;
 pub mod corpus;

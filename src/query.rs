@@ -362,6 +362,15 @@ impl<'c> Matcher<'c> {
         }
     }
 
+    /// The times (seconds, ascending) of the stored frames of the video a
+    /// match names; empty for a still.
+    pub fn frame_times(&self, m: &Match) -> Result<Vec<f64>> {
+        match (m.media, self.corpus.file_id(&m.path)?) {
+            (Media::Video, Some(id)) => self.corpus.frame_times(id),
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// The matches of an analysed image, closest first. With the query's
     /// local features, the [`verify::CANDIDATES`] closest references within
     /// [`verify::RADIUS`] are verified, and as many more nominated by their

@@ -246,9 +246,14 @@ pub enum CorpusCommand {
     },
     /// Attach context records to files in the corpus (by path or sha256);
     /// records with a `pdq` hash and no file here become hash-only references.
+    /// A vPDQ file (`NAME.vpdq`, as `hash --format vpdq` writes it) becomes a
+    /// hash-only video reference named NAME (`clip.mp4.vpdq`: `clip.mp4` in
+    /// --base), imported before the context files, which match it by path.
     Import {
-        file: PathBuf,
-        /// Folder that relative `path` columns are resolved against (default: the file's folder).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Folder that relative `path` columns and vPDQ names are resolved
+        /// against (default: each file's folder).
         #[arg(long)]
         base: Option<PathBuf>,
     },

@@ -300,6 +300,19 @@ impl<'a> Ctx<'a> {
         for f in &report.failures {
             eprintln!("provcheck: {}: {}", self.shown(&f.path), f.error);
         }
+        // Not errors: what a video read from its vPDQ hashes leaves out.
+        let why = provcheck::video::Tools::find(self.limits.video.ffmpeg)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_else(|| "FFmpeg not found".into());
+        for p in &report.from_vpdq {
+            self.note(&format!(
+                "provcheck: {}: {why}; its frames were read from {}.{} (PDQ hashes only: no local-feature verification against its frames, no frame pictures in HTML reports)",
+                self.shown(p),
+                p.file_name().map(|n| n.to_string_lossy()).unwrap_or_default(),
+                provcheck::video::vpdq::EXTENSION
+            ));
+        }
         for e in &report.walk_errors {
             eprintln!(
                 "provcheck: {}",
@@ -372,6 +385,59 @@ impl<'a> Ctx<'a> {
         Ok(failed)
     }
 
+    /// `corpus import FILE...`: vPDQ files first (each a hash-only video
+    /// named after it), then context files.
+    fn import(
+        &self,
+        corpus: &mut Corpus,
+        files: &[PathBuf],
+        base: &Option<PathBuf>,
+    ) -> Result<i32> {
+        let base_of = |file: &Path| {
+            base.clone()
+                .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default())
+        };
+        let (lists, contexts): (Vec<&PathBuf>, Vec<&PathBuf>) =
+            files.iter().partition(|f| is_vpdq_file(f));
+        let mut unmatched = 0;
+        for file in lists {
+            let lines = provcheck::video::vpdq::read(file, self.limits.max_file_bytes)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let name = file.file_stem().map(PathBuf::from).unwrap_or_default();
+            let key = corpus_key(&base_of(file).join(name));
+            let new = corpus.import_vpdq(&key, &lines)?;
+            self.note(&format!(
+                "{}: {} frames imported as the hash-only video {} ({})",
+                self.shown(file),
+                lines.len(),
+                self.shown(&key),
+                if new { "new" } else { "replaced" }
+            ));
+        }
+        for file in contexts {
+            let records = read_context_file(file)?;
+            let report = corpus.import_contexts(&records, &base_of(file))?;
+            self.note(&format!(
+                "{} context records attached ({} hash-only references created), {} unmatched",
+                report.attached,
+                report.external,
+                report.unmatched.len()
+            ));
+            for u in &report.unmatched {
+                eprintln!(
+                    "provcheck: {}: record for {u:?} names no file of the corpus",
+                    file.display()
+                );
+            }
+            unmatched += report.unmatched.len();
+        }
+        Ok(if unmatched == 0 {
+            EXIT_CLEAN
+        } else {
+            EXIT_ERROR
+        })
+    }
+
     fn corpus(&self, cmd: &CorpusCommand) -> Result<i32> {
         if let CorpusCommand::Copy { from, to } = cmd {
             return self.copy(from, to);
@@ -402,30 +468,7 @@ impl<'a> Ctx<'a> {
                 bar.finish();
                 self.finish_build(&report)
             }
-            CorpusCommand::Import { file, base } => {
-                let records = read_context_file(file)?;
-                let base = base
-                    .clone()
-                    .unwrap_or_else(|| file.parent().map(Path::to_path_buf).unwrap_or_default());
-                let report = corpus.import_contexts(&records, &base)?;
-                self.note(&format!(
-                    "{} context records attached ({} hash-only references created), {} unmatched",
-                    report.attached,
-                    report.external,
-                    report.unmatched.len()
-                ));
-                for u in &report.unmatched {
-                    eprintln!(
-                        "provcheck: {}: record for {u:?} names no file of the corpus",
-                        file.display()
-                    );
-                }
-                Ok(if report.unmatched.is_empty() {
-                    EXIT_CLEAN
-                } else {
-                    EXIT_ERROR
-                })
-            }
+            CorpusCommand::Import { files, base } => self.import(&mut corpus, files, base),
             CorpusCommand::Export { base } => {
                 // Relative to the folder the export is written to (where
                 // `import` resolves them by default), else the given one.
@@ -608,6 +651,7 @@ impl<'a> Ctx<'a> {
             checks: &checks,
             paths: self.paths.clone(),
             previews: &|p| self.preview(p),
+            ffmpeg: self.limits.video.ffmpeg,
         })?;
         let mut errors = build_failed;
         for c in &checks {
@@ -713,4 +757,11 @@ fn open_at(location: &Path) -> Result<Corpus> {
         }
     }
     Corpus::open(location).with_context(|| format!("cannot open the corpus {shown}"))
+}
+
+/// Whether a file given to `corpus import` is a vPDQ hash list: its name
+/// ends in `.vpdq`.
+fn is_vpdq_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(provcheck::video::vpdq::EXTENSION))
 }

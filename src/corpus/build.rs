@@ -44,6 +44,10 @@ pub struct BuildReport {
     pub contexts_attached: usize,
     /// Files that could not be hashed (the others were processed).
     pub failures: Vec<FileFailure>,
+    /// Videos stored from the vPDQ file kept beside them, FFmpeg being
+    /// missing (their frames carry PDQ only; see
+    /// [`crate::video::vpdq::beside`]).
+    pub from_vpdq: Vec<PathBuf>,
     /// Paths that could not be walked.
     pub walk_errors: Vec<Error>,
 }
@@ -135,6 +139,9 @@ pub fn add_paths(
             match result {
                 Ok(analysis) => {
                     report.decoded += 1;
+                    if analysis.video.as_ref().is_some_and(|v| v.hashes_only) {
+                        report.from_vpdq.push(path.clone());
+                    }
                     written.push((key.to_string_lossy().into_owned(), analysis));
                     kept.push(key.clone());
                 }

@@ -83,6 +83,12 @@ pub trait Store: Send {
     fn frames_kept(&self, _video_id: i64) -> Result<Option<usize>> {
         Ok(None)
     }
+    /// The times (seconds, ascending) of the stored frames of the video
+    /// `video_id` (empty when it is no stored video, and in an engine that
+    /// stores no videos).
+    fn frame_times(&self, _video_id: i64) -> Result<Vec<f64>> {
+        Ok(Vec::new())
+    }
     /// Removes the files under `keys` (a video with its frames); returns
     /// how many were stored.
     fn remove(&mut self, keys: &[String]) -> Result<usize>;
@@ -212,6 +218,11 @@ impl Corpus {
         self.store.frames_kept(video_id)
     }
 
+    /// The times of the stored frames of the video `video_id`, ascending.
+    pub fn frame_times(&self, video_id: i64) -> Result<Vec<f64>> {
+        self.store.frame_times(video_id)
+    }
+
     /// The video a stored frame was kept from, if it is one.
     pub fn frame_of(&self, file_id: i64) -> Result<Option<FrameOf>> {
         self.store.frame_of(file_id)
@@ -269,11 +280,13 @@ impl Corpus {
         let resolved: Vec<ImportRecord<'_>> = order
             .into_iter()
             .map(|rec| ImportRecord {
-                path: rec.path.as_ref().map(|p| {
-                    let full = base.join(p);
-                    let key = full.canonicalize().unwrap_or(full);
-                    key.to_string_lossy().into_owned()
-                }),
+                // The key a file there is stored under, whether or not it
+                // exists here (a hash-only video imported from its vPDQ
+                // lines is stored under the key of its absent clip).
+                path: rec
+                    .path
+                    .as_ref()
+                    .map(|p| corpus_key(&base.join(p)).to_string_lossy().into_owned()),
                 sha256: rec.sha256.as_deref(),
                 external: rec
                     .pdq
@@ -285,6 +298,29 @@ impl Corpus {
             })
             .collect();
         self.store.import(&resolved)
+    }
+
+    /// Stores the video whose frames the vPDQ `lines` give under `key` (the
+    /// path its clip has or would have, see [`corpus_key`]), as a hash-only
+    /// video reference: its frames carry PDQ only (see
+    /// [`crate::video::vpdq::video_of`]); a context record naming that path
+    /// attaches to it as to any file. Returns whether it is new.
+    ///
+    /// Errors: [`crate::error::Error::File`] for no lines, or the engine's
+    /// (PostgreSQL refuses video references for now).
+    pub fn import_vpdq(
+        &mut self,
+        key: &Path,
+        lines: &[crate::video::vpdq::VpdqLine],
+    ) -> Result<bool> {
+        let a = crate::analyze::analyze_vpdq(key, lines).map_err(|source| {
+            crate::error::Error::File {
+                path: key.to_path_buf(),
+                source,
+            }
+        })?;
+        let new = self.write_analyses(&[(key.to_string_lossy().into_owned(), a)])?;
+        Ok(new.first().copied().unwrap_or(false))
     }
 
     /// One exported record per known context of each file (one without

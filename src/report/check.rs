@@ -18,6 +18,9 @@ pub struct CheckReport<'a> {
     pub paths: Style,
     /// Picture previews for the HTML page.
     pub previews: super::Previews<'a>,
+    /// The `ffmpeg` binary that extracts a video original's frames for the
+    /// HTML page (`None`: [`crate::video::tool::FFMPEG_ENV`], else PATH).
+    pub ffmpeg: Option<&'a std::path::Path>,
 }
 
 impl CheckReport<'_> {
@@ -66,6 +69,8 @@ impl Report for CheckReport<'_> {
             "exif_flags",
             "not_assessed",
             "error",
+            "original_time",
+            "notes",
         ]
     }
 
@@ -91,6 +96,10 @@ impl Report for CheckReport<'_> {
                     kinds(&c.exif_flags),
                     c.not_assessed.map(|n| n.kind()).unwrap_or_default().into(),
                     c.error.as_ref().map(|e| e.to_string()).unwrap_or_default(),
+                    o.and_then(|o| o.time)
+                        .map(|t| format!("{t:.3}"))
+                        .unwrap_or_default(),
+                    kinds(&c.notes),
                 ]
             })
             .collect()
@@ -129,6 +138,8 @@ impl Report for CheckReport<'_> {
                     "contradictions": c.contradictions,
                     "exif": c.exif,
                     "exif_flags": c.exif_flags,
+                    "notes": c.notes,
+                    "segments": c.segments,
                     "not_assessed": super::not_assessed_json(c.not_assessed),
                     "error": c.error.as_ref().map(|e| e.to_string()),
                 })
@@ -137,7 +148,14 @@ impl Report for CheckReport<'_> {
     }
 
     fn html(&self, w: &mut dyn Write) -> std::io::Result<()> {
-        super::html::check_page(w, self.statement, self.checks, &self.paths, self.previews)
+        super::html::check_page(
+            w,
+            self.statement,
+            self.checks,
+            &self.paths,
+            self.previews,
+            self.ffmpeg,
+        )
     }
 
     fn table(&self, w: &mut dyn Write) -> std::io::Result<()> {
@@ -177,7 +195,7 @@ impl Report for CheckReport<'_> {
                 vec![
                     self.paths.show(&c.image),
                     Self::verdict(c),
-                    o.map(|o| self.paths.show(&o.path))
+                    o.map(|o| self.paths.show(&o.path) + &o.at())
                         .unwrap_or_else(|| "-".into()),
                     original_evidence(c)
                         .map(Evidence::short)
@@ -192,8 +210,9 @@ impl Report for CheckReport<'_> {
             // The contradictions are the finding; the edits say how the
             // copy was disguised.
             let notes: Vec<String> = c
-                .contradictions
+                .notes
                 .iter()
+                .chain(&c.contradictions)
                 .chain(&c.edits)
                 .chain(&c.exif_flags)
                 .map(|f| format!("{}: {}", f.kind, f.detail))
@@ -216,8 +235,9 @@ impl Report for CheckReport<'_> {
             )?;
             if let Some(o) = &c.original {
                 let line = format!(
-                    "  likely original: {}, {}, {}, chance match {}",
+                    "  likely original: {}{}, {}, {}, chance match {}",
                     self.paths.show(&o.path),
+                    o.at(),
                     o.class.name(),
                     original_evidence(c)
                         .map(Evidence::words)

@@ -31,6 +31,7 @@ section{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0;break
 figure img{max-width:100%;height:auto;border:1px solid #999}figcaption{font-size:.85rem;color:#444;overflow-wrap:break-word}
 table{border-collapse:collapse;width:100%;font-size:.9rem;margin:.3rem 0}td,th{border-bottom:1px solid #ddd;padding:.25rem .4rem;text-align:left;vertical-align:top;overflow-wrap:break-word}
 tr.diff td{background:#fff3cd}.timeline td:first-child{white-space:nowrap}ul.findings li{margin:.2rem 0}.k{font-weight:600}
+.strip{display:flex;flex-wrap:wrap;gap:.3rem}.strip figure{flex:0 0 auto;max-width:8rem}.strip figure.hit img{outline:3px solid #b00020}
 .missing{display:flex;align-items:center;justify-content:center;min-height:6rem;background:#eee;color:#555;font-size:.85rem}
 @media print{section{border-color:#999}}
 ";
@@ -258,6 +259,7 @@ pub fn check_page(
     checks: &[ImageCheck],
     paths: &Style,
     previews: Previews<'_>,
+    ffmpeg: Option<&Path>,
 ) -> io::Result<()> {
     let title = s.title.as_deref().unwrap_or("Statement");
     head(w, title)?;
@@ -311,20 +313,20 @@ pub fn check_page(
         let cap = format!("Attached: {}", c.caption.as_deref().unwrap_or(""));
         figure(w, previews, &c.image, cap.trim_end_matches(": "))?;
         if let Some(o) = &c.original {
-            figure(
-                w,
-                previews,
-                &o.path,
-                &format!(
-                    "Likely original: {} ({}, {}; chance match {})",
-                    paths.show(&o.path),
-                    o.class.name(),
-                    super::check::original_evidence(c)
-                        .map(Evidence::words)
-                        .unwrap_or_else(|| format!("distance {}", o.distance)),
-                    crate::matching::odds(o.chance)
-                ),
-            )?;
+            let cap = format!(
+                "Likely original: {}{} ({}, {}; chance match {})",
+                paths.show(&o.path),
+                o.at(),
+                o.class.name(),
+                super::check::original_evidence(c)
+                    .map(Evidence::words)
+                    .unwrap_or_else(|| format!("distance {}", o.distance)),
+                crate::matching::odds(o.chance)
+            );
+            match o.media {
+                crate::query::Media::Video => super::html_video::frame_figure(w, ffmpeg, o, &cap)?,
+                crate::query::Media::Image => figure(w, previews, &o.path, &cap)?,
+            }
         }
         for m in c
             .matches
@@ -341,9 +343,13 @@ pub fn check_page(
             figure(w, previews, &m.path, &cap)?;
         }
         writeln!(w, "</div>")?;
+        if let Some(o) = c.original.as_ref().filter(|o| !o.frame_times.is_empty()) {
+            super::html_video::strip(w, ffmpeg, c, o, &paths.show(&o.path))?;
+        }
         let all: Vec<&Finding> = c
-            .contradictions
+            .notes
             .iter()
+            .chain(&c.contradictions)
             .chain(&c.edits)
             .chain(&c.exif_flags)
             .collect();

@@ -7,6 +7,7 @@ mod corpus;
 mod eval;
 mod hash;
 mod html;
+mod html_video;
 mod query;
 
 use std::io::{self, Write};

@@ -221,6 +221,7 @@ async fn check(
             checks: &checks,
             paths,
             previews: &previews,
+            ffmpeg: limits.video.ffmpeg,
         };
         if html {
             let mut out = Vec::new();

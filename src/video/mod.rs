@@ -11,6 +11,7 @@ pub mod animation;
 pub mod ffmpeg;
 pub mod probe;
 pub mod sample;
+pub mod still;
 pub mod tool;
 pub mod vpdq;
 
@@ -73,6 +74,9 @@ pub struct Video {
     /// False when decoding stopped at [`Sampling::max_frames`].
     pub complete: bool,
     pub sampling: Sampling,
+    /// True when the frames are known by their vPDQ lines only
+    /// ([`vpdq::video_of`]): PDQ and quality, no picture.
+    pub hashes_only: bool,
 }
 
 impl Video {
@@ -188,6 +192,7 @@ pub(crate) fn sample_frames(
             last_time,
             complete,
             sampling: *sampling,
+            hashes_only: false,
         },
     ))
 }

@@ -31,3 +31,4 @@ mod team;
 mod usage;
 mod util;
 mod video;
+mod video_case;

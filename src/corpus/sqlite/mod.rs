@@ -455,6 +455,10 @@ impl Store for SqliteStore {
         video::frames_kept(&self.conn, video_id)
     }
 
+    fn frame_times(&self, video_id: i64) -> Result<Vec<f64>> {
+        video::frame_times(&self.conn, video_id)
+    }
+
     fn import(&mut self, records: &[super::ImportRecord<'_>]) -> Result<ImportReport> {
         let tx = self.conn.transaction()?;
         let report = write::import(&tx, records)?;

@@ -21,7 +21,8 @@ pub(super) fn frame_key(video_key: &str, time: f64, frame: u64) -> String {
 
 /// Writes a video's own row (`id`, already upserted) and replaces its
 /// frames: each kept frame becomes a file row with its hashes and
-/// features, linked to the video.
+/// features, linked to the video. A video known by its vPDQ hashes only
+/// is stored with hash settings 0 (never current).
 pub(super) fn write_video(
     tx: &Transaction<'_>,
     id: i64,
@@ -43,7 +44,9 @@ pub(super) fn write_video(
     )?
     .execute(params![
         id,
-        SETTINGS_VERSION,
+        // Frames known by their vPDQ hashes only are never current: the
+        // next build with FFmpeg decodes the clip.
+        if v.hashes_only { 0 } else { SETTINGS_VERSION },
         v.container.duration.or(Some(v.last_time)),
         serde_json::to_string(&v.container).unwrap_or_default()
     ])?;
@@ -93,6 +96,14 @@ pub(super) fn frames_kept(conn: &Connection, video_id: i64) -> Result<Option<usi
         .query_row([video_id], |r| r.get::<_, i64>(0))
         .optional()?
         .map(|n| n.max(0) as usize))
+}
+
+/// The times of the stored frames of `video_id`, ascending.
+pub(super) fn frame_times(conn: &Connection, video_id: i64) -> Result<Vec<f64>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT time FROM video_frames WHERE video_id = ?1 ORDER BY time")?;
+    let times = stmt.query_map([video_id], |r| r.get(0))?;
+    Ok(times.collect::<Result<Vec<f64>, _>>()?)
 }
 
 /// Videos stored, their kept frames, and their hours.
