@@ -29,3 +29,4 @@ mod snapshots;
 mod usage;
 mod util;
 mod video;
+mod vpdq_interop;

@@ -172,3 +172,43 @@ fn a_reencoded_clip_matches_its_original_and_an_unrelated_one_nothing() {
     assert!(clip["reference_share"].as_f64().unwrap() >= 0.8, "{clip}");
     assert_eq!(out[1]["matches"].as_array().map(Vec::len), Some(0), "{out}");
 }
+
+#[test]
+fn stills_cut_from_the_shared_clips_are_found_in_their_clip_at_their_time() {
+    let test = "stills_cut_from_the_shared_clips_are_found_in_their_clip_at_their_time";
+    let Some(data) = shared_data(test) else {
+        return;
+    };
+    if !have_ffmpeg(test) {
+        return;
+    }
+    let v = data.join("video");
+    let ws = Workspace::new();
+    ws.build_from(&[
+        v.join("bigbuckbunny.mp4"),
+        v.join("bikes.mp4"),
+        v.join("carphone_pristine.mp4"),
+    ]);
+    // Times between the sampled seconds, in every clip.
+    let cases = [
+        ("bigbuckbunny.mp4", 3.6),
+        ("bikes.mp4", 6.5),
+        ("carphone_pristine.mp4", 2.4),
+    ];
+    let mut queries = vec!["query".to_string()];
+    for (k, (name, at)) in cases.iter().enumerate() {
+        let frame = ws.path().join(format!("frame{k}.png"));
+        grab(&v.join(name), *at, &frame);
+        degrade(&frame, &ws.path().join(format!("cut{k}.jpg")), 0.64, 1.0, 75);
+        let img = image::open(&frame).unwrap().fliph();
+        super::util::save_jpeg(&img, &ws.path().join(format!("mirrored{k}.jpg")), 80);
+        queries.extend([format!("cut{k}.jpg"), format!("mirrored{k}.jpg")]);
+    }
+    let out = ws.run_json(&queries, 1);
+    for (q, (name, at)) in out.as_array().unwrap().iter().zip(cases.iter().flat_map(|c| [c, c])) {
+        let m = &q["matches"][0];
+        assert!(m["path"].as_str().unwrap().ends_with(name), "{q}");
+        let time = m["time"].as_f64().unwrap();
+        assert!((time - at).abs() <= 1.0, "{name}: found at {time} s, cut at {at} s");
+    }
+}
