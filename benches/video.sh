@@ -30,8 +30,11 @@ runs=${RUNS:-5}
 work=$root/target/video-bench
 mkdir -p "$work"
 python3 -c 'import vpdq' 2>/dev/null || { echo "video.sh: pip install vpdq==0.2.5 first" >&2; exit 2; }
-(cd "$root" && cargo build --release --quiet --locked)
-provcheck=$root/target/release/provcheck
+# PROVCHECK names a built binary to time instead of a fresh release build.
+if [ -z "${PROVCHECK:-}" ]; then
+    (cd "$root" && cargo build --release --quiet --locked)
+fi
+provcheck=${PROVCHECK:-$root/target/release/provcheck}
 
 # A minute of 720p footage from photos: 20 shots of 3 s, hard cuts.
 long=$work/photos-60s-720p.mp4
@@ -67,8 +70,8 @@ for clip in "$videos/bigbuckbunny.mp4" "$videos/bikes.mp4" "$long"; do
     frames=$(ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$clip")
     hyperfine --runs "$runs" --warmup 1 --export-json "$work/$name.json" -N \
         --prepare "rm -f $work/bench.db" \
-        -n ffmpeg-decode "ffmpeg -v error -nostdin -i $clip -map 0:v:0 -an -vf $scale -fps_mode passthrough -f rawvideo -y /dev/null" \
-        -n ffmpeg-1fps "ffmpeg -v error -nostdin -i $clip -map 0:v:0 -an -vf fps=1,$scale -f rawvideo -y /dev/null" \
+        -n ffmpeg-decode "ffmpeg -v error -nostdin -i $clip -map 0:v:0 -an -vf \"$scale\" -fps_mode passthrough -f rawvideo -y /dev/null" \
+        -n ffmpeg-1fps "ffmpeg -v error -nostdin -i $clip -map 0:v:0 -an -vf \"fps=1,$scale\" -f rawvideo -y /dev/null" \
         -n provcheck-hash "$provcheck -q --format json -o /dev/null hash $clip" \
         -n provcheck-index "$provcheck -q --db $work/bench.db corpus add $clip" \
         -n vpdq "python3 $work/vpdq_hash.py $clip" >/dev/null
