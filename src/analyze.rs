@@ -29,7 +29,7 @@ pub enum Depth {
 }
 
 impl Depth {
-    fn features(self) -> bool {
+    pub(crate) fn features(self) -> bool {
         self != Depth::Hashes
     }
 }

@@ -199,12 +199,22 @@ pub enum Command {
         corpus: CorpusDir,
     },
     /// Measure matching robustness: transformed copies of the originals
-    /// queried against them (recall at rank 1, false matches, distances).
+    /// queried against them (recall at rank 1, false matches, distances);
+    /// with --videos, stills grabbed from clips searched for in their clip
+    /// (recall at rank 1, time error, false matches).
     Eval {
         /// Folder of original pictures (the temporary corpus).
+        #[arg(long, required_unless_present = "videos", conflicts_with = "videos")]
+        originals: Option<PathBuf>,
+        /// Folder of video clips (the temporary corpus): stills grabbed at
+        /// random times are transformed and searched for in their clip.
         #[arg(long)]
-        originals: PathBuf,
-        /// Folder of unrelated pictures added to the corpus and queried.
+        videos: Option<PathBuf>,
+        /// Stills grabbed per clip (with --videos), 1 to 1000.
+        #[arg(long, default_value_t = 4, value_parser = in_range::<usize>(1, 1000))]
+        stills: usize,
+        /// Folder of unrelated pictures added to the corpus and queried
+        /// (with --videos: clips and pictures queried, never indexed).
         #[arg(long)]
         distractors: Option<PathBuf>,
         /// Seed of the random crop offsets and marks.

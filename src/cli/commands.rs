@@ -15,7 +15,7 @@ use provcheck::decode::Limits;
 use provcheck::matching::MatchRule;
 use provcheck::query::{Matcher, QueryOptions, QueryOutcome};
 use provcheck::report::{
-    render, BuildSummary, CheckReport, EvalReport, ExportReport, Format, HashReport, ListReport,
+    render, BuildSummary, CheckReport, EvalReport, VideoEvalReport, ExportReport, Format, HashReport, ListReport,
     QueryReport, Removal, RemovalReport, Report, StatsReport, Style,
 };
 use provcheck::statement::Statement;
@@ -56,11 +56,42 @@ pub fn run(cli: &Cli) -> Result<i32> {
             corpus,
         ),
         Command::Eval {
+            originals: None,
+            videos: Some(videos),
+            distractors,
+            seed,
+            threshold,
+            stills,
+        } => {
+            let mut rule = provcheck::matching::MatchRule::default();
+            rule.similar = threshold.unwrap_or(rule.similar);
+            let opts = provcheck::eval::VideoEvalOptions {
+                seed: *seed,
+                stills: *stills,
+                rule,
+                limits: ctx.limits,
+            };
+            let eval = provcheck::eval::run_videos(videos, distractors.as_deref(), &opts)?;
+            ctx.print(&VideoEvalReport {
+                eval: &eval,
+                style: ctx.paths.clone(),
+            })?;
+            Ok(if eval.failures.is_empty() {
+                EXIT_CLEAN
+            } else {
+                EXIT_ERROR
+            })
+        }
+        Command::Eval {
             originals,
             distractors,
             seed,
             threshold,
+            ..
         } => {
+            let Some(originals) = originals else {
+                anyhow::bail!("eval needs --originals DIR or --videos DIR");
+            };
             let opts = provcheck::eval::Options {
                 seed: *seed,
                 threshold: threshold.unwrap_or(provcheck::matching::MatchRule::default().similar),

@@ -5,6 +5,7 @@
 //! with the distance distributions the thresholds are read from.
 
 pub mod transforms;
+pub mod video;
 
 use std::path::{Path, PathBuf};
 
@@ -23,6 +24,7 @@ use crate::query::{exposures, look_alikes, relate, strongest_copy};
 use crate::verify::{self, Verdict};
 
 pub use transforms::Transform;
+pub use video::{run_videos, VideoEvalOptions, VideoEvaluation};
 
 /// The matching methods compared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,7 @@
 mod check;
 mod corpus;
 mod eval;
+mod eval_video;
 mod hash;
 mod html;
 mod html_video;
@@ -18,6 +19,7 @@ use crate::hash::LowInformation;
 pub use check::CheckReport;
 pub use corpus::{BuildSummary, ExportReport, ListReport, Removal, RemovalReport, StatsReport};
 pub use eval::EvalReport;
+pub use eval_video::VideoEvalReport;
 pub use hash::HashReport;
 pub use html::Previews;
 pub use query::QueryReport;

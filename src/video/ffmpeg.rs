@@ -53,8 +53,12 @@ impl FfmpegFrames {
         deadline: Instant,
     ) -> Result<FfmpegFrames, FileError> {
         let mut cmd = Command::new(&tools.ffmpeg);
+        let showinfo = match quiet_showinfo(tools, deadline) {
+            true => "showinfo=checksum=0",
+            false => "showinfo",
+        };
         let filter = format!(
-            "scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease,format=gray,showinfo"
+            "scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease,format=gray,{showinfo}"
         );
         cmd.args([
             "-hide_banner",
@@ -145,6 +149,19 @@ impl FfmpegFrames {
     pub fn messages(&self) -> Vec<String> {
         self.messages.lock().map(|m| m.clone()).unwrap_or_default()
     }
+}
+
+/// Whether this FFmpeg's `showinfo` can leave out its per-plane checksums
+/// (`checksum=0`, FFmpeg 5.0 on): they cost a pass over every frame and
+/// are not read. Asked once per process (`ffmpeg -h filter=showinfo`).
+fn quiet_showinfo(tools: &Tools, deadline: Instant) -> bool {
+    static QUIET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *QUIET.get_or_init(|| {
+        let mut cmd = Command::new(&tools.ffmpeg);
+        cmd.args(["-hide_banner", "-h", "filter=showinfo"]);
+        super::tool::run_bounded(cmd, deadline, 64 * 1024)
+            .is_ok_and(|help| String::from_utf8_lossy(&help).contains("checksum"))
+    })
 }
 
 /// The reason a failed run gives: its last error message.

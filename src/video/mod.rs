@@ -22,7 +22,7 @@ pub use probe::Container;
 pub use sample::{Reason, Sampler, Sampling};
 pub use tool::Tools;
 
-use crate::analyze::{hash_grey, Depth};
+use crate::analyze::Depth;
 use crate::decode::{Grey, Limits};
 use crate::error::FileError;
 use crate::exif::ExifSummary;
@@ -153,7 +153,16 @@ pub(crate) fn sample_frames(
             raw.luma.iter().map(|&v| f32::from(v)).collect(),
         )
         .ok_or_else(|| FileError::Video(format!("frame {} has the wrong size", raw.index)))?;
-        let (hashes, features) = hash_grey(&grey, depth);
+        // Hashes first: a frame dropped as a near-duplicate or for low
+        // information (and not the poster) needs no local features.
+        let hashes = crate::hash::hash_image(&grey, depth == Depth::Reference);
+        let near = last_kept.is_some_and(|p| p.distance(&hashes.pdq) <= NEAR);
+        let keep = !hashes.low_information && !near;
+        if keep {
+            last_kept = Some(hashes.pdq);
+        }
+        let features = (depth.features() && (keep || poster.is_none()))
+            .then(|| crate::features::Features::of(&grey));
         let frame = VideoFrame {
             frame: raw.index,
             time: raw.time,
@@ -163,11 +172,6 @@ pub(crate) fn sample_frames(
             hashes,
             features,
         };
-        let near = last_kept.is_some_and(|p| p.distance(&frame.hashes.pdq) <= NEAR);
-        let keep = !frame.hashes.low_information && !near;
-        if keep {
-            last_kept = Some(frame.hashes.pdq);
-        }
         match (&poster, keep) {
             (None, true) => {
                 poster = Some(frame.clone());

@@ -90,25 +90,30 @@ impl Sampler {
     }
 }
 
-/// Means of a 16×16 grid of blocks of a `w`×`h` plane.
+/// Means of a 16×16 grid of blocks of a `w`×`h` plane. Runs on every
+/// decoded frame, so it adds whole bytes in integers with the block of each
+/// column worked out once (the sums are exact either way).
 fn thumbnail(luma: &[u8], w: usize, h: usize) -> [f32; THUMB * THUMB] {
-    let mut sums = [0f32; THUMB * THUMB];
+    let mut sums = [0u32; THUMB * THUMB];
     let mut counts = [0u32; THUMB * THUMB];
     if w == 0 || h == 0 {
-        return sums;
+        return [0.0; THUMB * THUMB];
     }
+    // Columns per block: block b spans columns [starts[b], starts[b + 1]).
+    let starts: Vec<usize> = (0..=THUMB).map(|b| (b * w).div_ceil(THUMB)).collect();
     for (y, row) in luma.chunks_exact(w).take(h).enumerate() {
         let by = y * THUMB / h;
-        for (x, &v) in row.iter().enumerate() {
-            let k = by * THUMB + x * THUMB / w;
-            sums[k] += f32::from(v);
-            counts[k] += 1;
+        for b in 0..THUMB {
+            let part = &row[starts[b]..starts[b + 1]];
+            sums[by * THUMB + b] += part.iter().map(|&v| u32::from(v)).sum::<u32>();
+            counts[by * THUMB + b] += part.len() as u32;
         }
     }
-    for (s, c) in sums.iter_mut().zip(counts) {
-        *s /= c.max(1) as f32;
+    let mut out = [0f32; THUMB * THUMB];
+    for ((o, s), c) in out.iter_mut().zip(sums).zip(counts) {
+        *o = s as f32 / c.max(1) as f32;
     }
-    sums
+    out
 }
 
 fn mean_difference(a: &[f32], b: &[f32]) -> f32 {
@@ -131,6 +136,35 @@ mod tests {
             width: 32,
             height: 32,
             luma,
+        }
+    }
+
+    /// The block means as a pixel-by-pixel loop works them out.
+    fn slow_thumbnail(luma: &[u8], w: usize, h: usize) -> Vec<f32> {
+        let mut sums = vec![0f64; THUMB * THUMB];
+        let mut counts = vec![0f64; THUMB * THUMB];
+        for y in 0..h {
+            for x in 0..w {
+                let k = (y * THUMB / h) * THUMB + x * THUMB / w;
+                sums[k] += f64::from(luma[y * w + x]);
+                counts[k] += 1.0;
+            }
+        }
+        sums.iter()
+            .zip(&counts)
+            .map(|(s, c)| (s / c.max(1.0)) as f32)
+            .collect()
+    }
+
+    #[test]
+    fn thumbnails_are_the_block_means() {
+        for (w, h) in [(320, 180), (17, 33), (5, 3), (1280, 720)] {
+            let luma: Vec<u8> = (0..w * h).map(|i| (i * 7 % 251) as u8).collect();
+            let fast = thumbnail(&luma, w, h);
+            let slow = slow_thumbnail(&luma, w, h);
+            for (a, b) in fast.iter().zip(&slow) {
+                assert!((a - b).abs() < 1e-3, "{w}x{h}: {a} vs {b}");
+            }
         }
     }
 

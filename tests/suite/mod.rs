@@ -32,3 +32,4 @@ mod usage;
 mod util;
 mod video;
 mod video_case;
+mod vpdq_interop;

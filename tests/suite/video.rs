@@ -172,3 +172,92 @@ fn a_reencoded_clip_matches_its_original_and_an_unrelated_one_nothing() {
     assert!(clip["reference_share"].as_f64().unwrap() >= 0.8, "{clip}");
     assert_eq!(out[1]["matches"].as_array().map(Vec::len), Some(0), "{out}");
 }
+
+#[test]
+fn stills_cut_from_the_shared_clips_are_found_in_their_clip_at_their_time() {
+    let test = "stills_cut_from_the_shared_clips_are_found_in_their_clip_at_their_time";
+    let Some(data) = shared_data(test) else {
+        return;
+    };
+    if !have_ffmpeg(test) {
+        return;
+    }
+    let v = data.join("video");
+    let ws = Workspace::new();
+    ws.build_from(&[
+        v.join("bigbuckbunny.mp4"),
+        v.join("bikes.mp4"),
+        v.join("carphone_pristine.mp4"),
+    ]);
+    // Times between the sampled seconds, in every clip.
+    let cases = [
+        ("bigbuckbunny.mp4", 3.6),
+        ("bikes.mp4", 6.5),
+        ("carphone_pristine.mp4", 2.4),
+    ];
+    let mut queries = vec!["query".to_string()];
+    for (k, (name, at)) in cases.iter().enumerate() {
+        let frame = ws.path().join(format!("frame{k}.png"));
+        grab(&v.join(name), *at, &frame);
+        degrade(&frame, &ws.path().join(format!("cut{k}.jpg")), 0.64, 1.0, 75);
+        let img = image::open(&frame).unwrap().fliph();
+        super::util::save_jpeg(&img, &ws.path().join(format!("mirrored{k}.jpg")), 80);
+        queries.extend([format!("cut{k}.jpg"), format!("mirrored{k}.jpg")]);
+    }
+    let out = ws.run_json(&queries, 1);
+    for (q, (name, at)) in out.as_array().unwrap().iter().zip(cases.iter().flat_map(|c| [c, c])) {
+        let m = &q["matches"][0];
+        assert!(m["path"].as_str().unwrap().ends_with(name), "{q}");
+        let time = m["time"].as_f64().unwrap();
+        assert!((time - at).abs() <= 1.0, "{name}: found at {time} s, cut at {at} s");
+    }
+}
+
+#[test]
+fn eval_videos_finds_grabbed_stills_in_their_clip_and_no_distractor() {
+    if !have_ffmpeg("eval_videos_finds_grabbed_stills_in_their_clip_and_no_distractor") {
+        return;
+    }
+    let ws = Workspace::new();
+    let (videos, others) = (ws.path().join("videos"), ws.path().join("others"));
+    std::fs::create_dir_all(&videos).unwrap();
+    std::fs::create_dir_all(&others).unwrap();
+    std::fs::copy(clip(), videos.join("pans.mp4")).unwrap();
+    std::fs::copy(references().join("ladybird.jpg"), others.join("ladybird.jpg")).unwrap();
+    let out = ws.run_json(
+        &["eval", "--videos", "videos", "--distractors", "others", "--stills", "2"],
+        0,
+    );
+    let e = &out[0];
+    assert_eq!(e["clips"], 1, "{e}");
+    assert_eq!(e["stills"].as_array().map(Vec::len), Some(2), "{e}");
+    let family = |name: &str| {
+        e["families"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["family"] == name)
+            .unwrap_or_else(|| panic!("no {name} row: {e}"))
+            .clone()
+    };
+    // Re-encoded, 80%-crops and mirrored copies of both stills: found in
+    // the clip within a second of the grab.
+    for name in ["re-encode", "mirror"] {
+        let f = family(name);
+        assert_eq!(f["found_at_rank_1"], f["copies"], "{f}");
+        assert_eq!(f["within_1s"], f["copies"], "{f}");
+    }
+    let crop80 = e["transforms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["transform"].as_str().unwrap().starts_with("crop-80"))
+        .collect::<Vec<_>>();
+    assert!(
+        crop80.iter().all(|t| t["within_1s"] == t["copies"]),
+        "{crop80:?}"
+    );
+    assert_eq!(family("all")["false_matches"], 0, "{e}");
+    assert_eq!(e["distractor_queries"], 1, "{e}");
+    assert_eq!(e["distractor_false_matches"], 0, "{e}");
+}
