@@ -2,6 +2,7 @@
 //! with its distance, class, known contexts (earliest first) and EXIF.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -309,20 +310,34 @@ impl Default for QueryOptions {
     }
 }
 
-/// The corpus loaded for searching.
+/// The corpus loaded for searching: a connection to read matches from and
+/// the in-memory index of its hashes. The index is behind an [`Arc`] so that
+/// several matchers (one per connection, e.g. the server's threads) share
+/// one copy.
 pub struct Matcher<'c> {
     corpus: &'c Corpus,
-    index: Index,
+    index: Arc<Index>,
     pub rule: MatchRule,
 }
 
 impl<'c> Matcher<'c> {
+    /// Loads the index from `corpus`. Errors: reading the corpus.
     pub fn new(corpus: &'c Corpus, rule: MatchRule) -> Result<Matcher<'c>> {
         Ok(Matcher {
-            index: Index::load(corpus)?,
+            index: Arc::new(Index::load(corpus)?),
             corpus,
             rule,
         })
+    }
+
+    /// A matcher over an index already loaded from the same corpus (through
+    /// another connection); nothing is read here.
+    pub fn with_index(corpus: &'c Corpus, index: Arc<Index>, rule: MatchRule) -> Matcher<'c> {
+        Matcher {
+            corpus,
+            index,
+            rule,
+        }
     }
 
     pub fn references(&self) -> usize {

@@ -1,10 +1,14 @@
 //! The matchers shared by all requests: one worker thread per core, each
-//! holding its own connection to the corpus and its own loaded index (a
-//! SQLite connection is not shared between threads). A job runs on the
-//! first free worker. When the corpus changes (a build from the server, or
-//! another process writing the file) the generation goes up and each worker
-//! reloads its index before its next job; a build writing meanwhile does
-//! not block readers (WAL).
+//! with its own connection to the corpus (a SQLite connection is not shared
+//! between threads), and ONE index of the corpus's hashes shared by all of
+//! them (an [`Arc`]; loaded once per corpus generation by the first worker
+//! that needs it, while the others wait for it rather than load a copy). A
+//! job runs on the first free worker. When the corpus changes (a build from
+//! the server, or another process writing the file) the generation goes up:
+//! the shared index is dropped and loaded again before the next job, and
+//! each worker reopens its connection; a build writing meanwhile does not
+//! block readers (WAL). Between jobs no worker holds the index, so an old
+//! one is freed as soon as the jobs using it end.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,10 +17,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::corpus::Corpus;
+use crate::index::Index;
 use crate::matching::MatchRule;
 use crate::query::Matcher;
 
-/// A worker's corpus connection and the index loaded from it.
+/// A worker's corpus connection and the matcher over the shared index.
 pub struct Loaded<'a> {
     pub corpus: &'a Corpus,
     pub matcher: &'a Matcher<'a>,
@@ -25,10 +30,42 @@ pub struct Loaded<'a> {
 /// Work given to a matcher: the loaded corpus, or why it could not be opened.
 pub type Job = Box<dyn FnOnce(Result<Loaded<'_>, String>) + Send>;
 
-/// The workers and the corpus generation they follow.
+/// The workers, the corpus generation they follow and the index they share.
 pub struct Pool {
     tx: Mutex<mpsc::Sender<Job>>,
     generation: Arc<AtomicU64>,
+    shared: Arc<SharedIndex>,
+}
+
+/// The index of one corpus generation, shared by every worker.
+#[derive(Default)]
+struct SharedIndex {
+    slot: Mutex<Option<(u64, Arc<Index>)>>,
+    /// How many times an index was loaded (once per generation queried).
+    loads: AtomicU64,
+}
+
+impl SharedIndex {
+    /// The index of generation `generation`, loaded through `corpus` if no
+    /// worker has loaded it yet. Errors: the corpus cannot be read.
+    fn get(&self, generation: u64, corpus: &Corpus) -> Result<Arc<Index>, String> {
+        let mut slot = self
+            .slot
+            .lock()
+            .map_err(|_| "the shared index is broken".to_string())?;
+        if let Some((g, index)) = slot.as_ref() {
+            if *g == generation {
+                return Ok(Arc::clone(index));
+            }
+        }
+        // The old index goes before the new one is read: one in memory.
+        *slot = None;
+        let index =
+            Arc::new(Index::load(corpus).map_err(|e| format!("cannot load the corpus: {e}"))?);
+        self.loads.fetch_add(1, Ordering::SeqCst);
+        *slot = Some((generation, Arc::clone(&index)));
+        Ok(index)
+    }
 }
 
 impl Pool {
@@ -37,18 +74,21 @@ impl Pool {
         let (tx, rx) = mpsc::channel::<Job>();
         let rx = Arc::new(Mutex::new(rx));
         let generation = Arc::new(AtomicU64::new(1));
+        let shared = Arc::new(SharedIndex::default());
         for i in 0..workers.max(1) {
             let rx = Arc::clone(&rx);
             let generation = Arc::clone(&generation);
+            let shared = Arc::clone(&shared);
             let db = db.to_path_buf();
             std::thread::Builder::new()
                 .name(format!("provcheck-matcher-{i}"))
-                .spawn(move || worker(&db, &rx, &generation))
+                .spawn(move || worker(&db, &rx, &generation, &shared))
                 .expect("cannot start a matcher thread");
         }
         Pool {
             tx: Mutex::new(tx),
             generation,
+            shared,
         }
     }
 
@@ -71,45 +111,56 @@ impl Pool {
             .map_err(|_| "a matcher failed on this request".to_string())
     }
 
-    /// Tells the workers the corpus changed: each reloads before its next job.
+    /// Tells the workers the corpus changed: the index is loaded again and
+    /// each worker reopens its connection before its next job.
+    /// The old index is let go at once (jobs running keep it until they end).
     pub fn corpus_changed(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Ok(mut slot) = self.shared.slot.lock() {
+            *slot = None;
+        }
+    }
+
+    /// How many times the index was loaded since the start.
+    #[cfg(test)]
+    fn index_loads(&self) -> u64 {
+        self.shared.loads.load(Ordering::SeqCst)
     }
 }
 
-/// A worker: (re)loads the corpus whenever the generation moves, runs jobs.
-fn worker(db: &Path, rx: &Mutex<mpsc::Receiver<Job>>, generation: &AtomicU64) {
+/// A worker: (re)opens its connection whenever the generation moves and
+/// runs each job with a matcher over the shared index of that generation.
+fn worker(db: &Path, rx: &Mutex<mpsc::Receiver<Job>>, generation: &AtomicU64, shared: &SharedIndex) {
     let next = || rx.lock().ok().and_then(|rx| rx.recv().ok());
-    let mut pending = match next() {
-        Some(job) => job,
-        None => return,
-    };
-    loop {
-        let loaded_at = generation.load(Ordering::SeqCst);
-        let corpus = Corpus::open(db).map_err(|e| format!("cannot open the corpus: {e}"));
-        let matcher = corpus.as_ref().map_err(Clone::clone).and_then(|c| {
-            Matcher::new(c, MatchRule::default())
-                .map(|m| (c, m))
-                .map_err(|e| format!("cannot load the corpus: {e}"))
-        });
-        loop {
-            let job = pending;
-            // A panic in one job must not take the worker down.
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                job(match &matcher {
-                    Ok((corpus, matcher)) => Ok(Loaded { corpus, matcher }),
-                    Err(e) => Err(e.clone()),
-                })
-            }));
-            drop(outcome);
-            pending = match next() {
-                Some(job) => job,
-                None => return,
-            };
-            if generation.load(Ordering::SeqCst) != loaded_at || matcher.is_err() {
-                break;
-            }
+    let mut connection: Option<(u64, Result<Corpus, String>)> = None;
+    while let Some(job) = next() {
+        let now = generation.load(Ordering::SeqCst);
+        let fresh = matches!(&connection, Some((g, Ok(_))) if *g == now);
+        if !fresh {
+            connection = Some((
+                now,
+                Corpus::open(db).map_err(|e| format!("cannot open the corpus: {e}")),
+            ));
         }
+        let Some((_, opened)) = &connection else {
+            continue;
+        };
+        let loaded = opened
+            .as_ref()
+            .map_err(Clone::clone)
+            .and_then(|c| shared.get(now, c).map(|index| (c, index)));
+        // A panic in one job must not take the worker down.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match loaded {
+            Ok((corpus, index)) => {
+                let matcher = Matcher::with_index(corpus, index, MatchRule::default());
+                job(Ok(Loaded {
+                    corpus,
+                    matcher: &matcher,
+                }))
+            }
+            Err(e) => job(Err(e)),
+        }));
+        drop(outcome);
     }
 }
 
@@ -138,4 +189,60 @@ pub async fn watch(pool: Arc<Pool>, db: PathBuf, every: Duration, paused: Arc<At
             last = now;
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Four workers run four jobs at once (a barrier only opens when all
+    /// four are inside a job) over one index, loaded once; a change of the
+    /// corpus loads it once more.
+    #[test]
+    fn workers_share_one_index_per_generation() {
+        let tmp = tempfile::tempdir().unwrap();
+        let db = tmp.path().join("corpus.db");
+        drop(Corpus::open(&db).unwrap());
+        let pool = Arc::new(Pool::start(&db, 4));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let round = |pool: &Arc<Pool>| {
+            let barrier = Arc::new(std::sync::Barrier::new(4));
+            let jobs: Vec<_> = (0..4)
+                .map(|_| {
+                    let barrier = Arc::clone(&barrier);
+                    let pool = Arc::clone(pool);
+                    // Spawned: every job is sent before any is awaited.
+                    runtime.spawn(async move {
+                        pool.run(move |loaded| {
+                            let refs = loaded.map(|l| l.matcher.references());
+                            barrier.wait();
+                            (std::thread::current().name().map(String::from), refs)
+                        })
+                        .await
+                    })
+                })
+                .collect();
+            let out: Vec<_> = jobs
+                .into_iter()
+                .map(|j| runtime.block_on(j).unwrap())
+                .collect();
+            let mut threads: Vec<_> = out.iter().map(|r| r.as_ref().unwrap().0.clone()).collect();
+            threads.sort();
+            threads.dedup();
+            assert_eq!(threads.len(), 4, "{threads:?}");
+            for r in &out {
+                assert_eq!(r.as_ref().unwrap().1, Ok(0));
+            }
+        };
+        round(&pool);
+        assert_eq!(pool.index_loads(), 1);
+        round(&pool);
+        assert_eq!(pool.index_loads(), 1);
+        pool.corpus_changed();
+        round(&pool);
+        assert_eq!(pool.index_loads(), 2);
+    }
+
 }

@@ -1,6 +1,7 @@
 mod engines;
 
 mod browser;
+mod browser_desk;
 mod check;
 mod cli;
 mod corpus;
@@ -29,3 +30,4 @@ mod snapshots;
 mod usage;
 mod util;
 mod video;
+mod webdriver;
