@@ -130,7 +130,12 @@ impl Pool {
 
 /// A worker: (re)opens its connection whenever the generation moves and
 /// runs each job with a matcher over the shared index of that generation.
-fn worker(db: &Path, rx: &Mutex<mpsc::Receiver<Job>>, generation: &AtomicU64, shared: &SharedIndex) {
+fn worker(
+    db: &Path,
+    rx: &Mutex<mpsc::Receiver<Job>>,
+    generation: &AtomicU64,
+    shared: &SharedIndex,
+) {
     let next = || rx.lock().ok().and_then(|rx| rx.recv().ok());
     let mut connection: Option<(u64, Result<Corpus, String>)> = None;
     while let Some(job) = next() {
@@ -244,5 +249,4 @@ mod tests {
         round(&pool);
         assert_eq!(pool.index_loads(), 2);
     }
-
 }

@@ -71,7 +71,9 @@ fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
 fn loaded_addresses(html: &str) -> Vec<String> {
     let mut found = Vec::new();
     let lower = html.to_ascii_lowercase();
-    for key in ["src=", "<link", "url(", "@import", "srcset=", "<base", "<iframe", "<object"] {
+    for key in [
+        "src=", "<link", "url(", "@import", "srcset=", "<base", "<iframe", "<object",
+    ] {
         let mut from = 0;
         while let Some(at) = lower[from..].find(key) {
             let start = from + at;
@@ -152,7 +154,10 @@ fn the_desk_works_in_headless_chromium() {
     // report downloaded as one HTML file that loads nothing from anywhere.
     driver.go(&server.at("/"));
     for (field, value) in [
-        ("title", "Severe storm and flooding along the Valencia coast"),
+        (
+            "title",
+            "Severe storm and flooding along the Valencia coast",
+        ),
         ("source", "Ministry of Civil Protection (fictional example)"),
         ("published", "2026-11-20"),
         ("claimed_date", "2026-11-19"),
@@ -178,7 +183,10 @@ fn the_desk_works_in_headless_chromium() {
     assert!(report.to_ascii_lowercase().starts_with("<!doctype html>"));
     assert!(report.contains("Severe storm and flooding along the Valencia coast"));
     assert!(report.matches("misattributed").count() >= 2);
-    assert!(report.contains("data:image/jpeg;base64,"), "no embedded preview");
+    assert!(
+        report.contains("data:image/jpeg;base64,"),
+        "no embedded preview"
+    );
     let loads = loaded_addresses(&report);
     assert!(loads.is_empty(), "the report loads: {loads:?}");
     driver.wait(

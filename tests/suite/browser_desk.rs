@@ -39,7 +39,11 @@ fn send_as(driver: &Driver, file: &Path, event: &str) {
          return document.dispatchEvent(new ClipboardEvent('paste', {{ ...init, clipboardData: dt }}));"
     ));
     // The handler took the event (it cancels it once it has the files).
-    assert_eq!(sent, Value::Bool(false), "the page did not take the {event}");
+    assert_eq!(
+        sent,
+        Value::Bool(false),
+        "the page did not take the {event}"
+    );
 }
 
 /// The results of the desk's queries, newest first: (query name, text).
@@ -135,7 +139,8 @@ fn the_desk_takes_drops_and_pastes_and_aligns_the_compare_view() {
     // The overlay at its middle setting: half query, half aligned reference.
     driver.click("#compare [data-mode=overlay]");
     assert_eq!(
-        driver.script("return document.querySelector('#compare [aria-selected=true]').dataset.mode"),
+        driver
+            .script("return document.querySelector('#compare [aria-selected=true]').dataset.mode"),
         "overlay"
     );
     let selected = driver.script(
