@@ -166,16 +166,6 @@ impl Driver {
         )
     }
 
-    /// Runs `script` (its last argument is the callback to call with the
-    /// result) and returns what it passed.
-    pub fn script_async(&self, script: &str) -> Value {
-        self.call(
-            "POST",
-            "/execute/async",
-            json!({"script": script, "args": []}),
-        )
-    }
-
     /// Waits until `script` returns true.
     pub fn wait(&self, script: &str, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(120);
