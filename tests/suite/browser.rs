@@ -77,7 +77,10 @@ fn loaded_addresses(html: &str) -> Vec<String> {
         let mut from = 0;
         while let Some(at) = lower[from..].find(key) {
             let start = from + at;
-            let end = (start + 120).min(lower.len());
+            let mut end = (start + 120).min(lower.len());
+            while !html.is_char_boundary(end) {
+                end -= 1;
+            }
             let piece = &lower[start..end];
             let value = piece[key.len()..].trim_start_matches(['"', '\'', ' ']);
             if !value.starts_with("data:") {
