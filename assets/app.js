@@ -76,9 +76,11 @@ function timeline(contexts) {
       c.source_url ? el("p", { class: "muted", text: `Source: ${c.source_url}` }) : null)));
 }
 
+/** The EXIF rows of the HTML report's comparison (taken, modified, camera, software, artist, copyright, description, GPS). */
 const EXIF_ROWS = [
-  ["datetime_original", "Taken"], ["make", "Make"], ["model", "Model"], ["software", "Software"],
-  ["gps_latitude", "Latitude"], ["gps_longitude", "Longitude"], ["artist", "Artist"], ["copyright", "Copyright"],
+  ["datetime_original", "Taken"], ["datetime_modified", "Modified"], ["make", "Make"], ["model", "Model"],
+  ["software", "Software"], ["artist", "Artist"], ["copyright", "Copyright"], ["image_description", "Description"],
+  ["gps_latitude", "Latitude"], ["gps_longitude", "Longitude"],
 ];
 
 /** EXIF side by side: the query's (when known) and the reference's. */
@@ -271,6 +273,7 @@ function setMode(mode) {
   stage.className = `stage ${mode}`;
   for (const tab of document.querySelectorAll("#compare [role=tab]")) {
     tab.setAttribute("aria-selected", String(tab.dataset.mode === mode));
+    tab.tabIndex = tab.dataset.mode === mode ? 0 : -1;
   }
   $("#cmp-slider-label").hidden = mode === "side" || mode === "difference";
   stage.querySelector("canvas")?.remove();
@@ -411,8 +414,19 @@ function deskPage() {
       say("check-status", `Error: ${e.message}`, true);
     }
   });
-  for (const tab of document.querySelectorAll("#compare [role=tab]")) {
+  const tabs = Array.from(document.querySelectorAll("#compare [role=tab]"));
+  for (const tab of tabs) {
     tab.addEventListener("click", () => setMode(tab.dataset.mode));
+    // The tablist's keys: the arrows move between views, Home and End to the ends.
+    tab.addEventListener("keydown", (ev) => {
+      const at = tabs.indexOf(tab);
+      const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[ev.key];
+      if (to === undefined) return;
+      ev.preventDefault();
+      const next = tabs[(to + tabs.length) % tabs.length];
+      next.focus();
+      setMode(next.dataset.mode);
+    });
   }
   $("#compare-close").addEventListener("click", () => $("#compare").close());
 }

@@ -2,6 +2,7 @@
 //! with its distance, class, known contexts (earliest first) and EXIF.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -309,10 +310,13 @@ impl Default for QueryOptions {
     }
 }
 
-/// The corpus loaded for searching.
+/// The corpus loaded for searching: a connection to read matches from and
+/// the in-memory index of its hashes. The index is behind an [`Arc`] so that
+/// several matchers (one per connection, e.g. the server's threads) share
+/// one copy.
 pub struct Matcher<'c> {
     corpus: &'c Corpus,
-    index: Index,
+    index: Arc<Index>,
     /// The point of the corpus's change sequence the index is at (`None`
     /// for an engine that keeps none).
     seq: Option<i64>,
@@ -320,12 +324,13 @@ pub struct Matcher<'c> {
 }
 
 impl<'c> Matcher<'c> {
+    /// Loads the index from `corpus`. Errors: reading the corpus.
     pub fn new(corpus: &'c Corpus, rule: MatchRule) -> Result<Matcher<'c>> {
         // The point first: changes made during the load come again with
         // the next refresh (applying them twice is harmless).
         let seq = corpus.change_seq()?;
         Ok(Matcher {
-            index: Index::load(corpus)?,
+            index: Arc::new(Index::load(corpus)?),
             seq,
             corpus,
             rule,
@@ -336,7 +341,8 @@ impl<'c> Matcher<'c> {
     /// corpus since the load or the last refresh (see
     /// [`Corpus::changes_since`]), without reloading it: (references
     /// dropped, references added). `None` when the engine keeps no change
-    /// sequence (SQLite): a new `Matcher` then reloads.
+    /// sequence (SQLite): a new `Matcher` then reloads. An index shared
+    /// with other matchers is copied first (copy on write).
     pub fn refresh(&mut self) -> Result<Option<(usize, usize)>> {
         let Some(seq) = self.seq else {
             return Ok(None);
@@ -344,9 +350,26 @@ impl<'c> Matcher<'c> {
         let Some(changes) = self.corpus.changes_since(seq)? else {
             return Ok(None);
         };
-        let applied = self.index.apply(&changes);
+        let applied = Arc::make_mut(&mut self.index).apply(&changes);
         self.seq = Some(changes.seq);
         Ok(Some(applied))
+    }
+
+    /// A matcher over an index already loaded from the same corpus (through
+    /// another connection) up to the change-sequence point `seq`; nothing is
+    /// read here.
+    pub fn with_index(
+        corpus: &'c Corpus,
+        index: Arc<Index>,
+        seq: Option<i64>,
+        rule: MatchRule,
+    ) -> Matcher<'c> {
+        Matcher {
+            corpus,
+            index,
+            seq,
+            rule,
+        }
     }
 
     pub fn references(&self) -> usize {

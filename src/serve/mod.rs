@@ -43,7 +43,8 @@ pub struct Config {
     pub limits: Limits,
     /// Largest request body, in bytes.
     pub max_upload_bytes: usize,
-    /// Matcher threads (each holds its own index).
+    /// Matcher threads (each with its own corpus connection; all share
+    /// one index).
     pub workers: usize,
     /// Paths in responses are shown relative to this folder when inside it.
     pub base: PathBuf,

@@ -1,175 +1,24 @@
 //! The desk in headless Chromium, driven over WebDriver (chromedriver):
-//! the example statement's pictures get their verdicts, the compare view
-//! opens, a reference added through the corpus form is found by the search.
-//! Skips with a message where Chromium or chromedriver is absent. With
-//! `PROVCHECK_SCREENSHOTS=DIR` it saves the README's screenshots there.
+//! the example statement's pictures get their verdicts from a statement
+//! file and from the form, the report downloads as one self-contained HTML
+//! file, the compare view opens and closes with the keyboard, and a
+//! reference added through the corpus form is found by the search and
+//! opened with its context. Skips with a message where Chromium or
+//! chromedriver is absent. With `PROVCHECK_SCREENSHOTS=DIR` it saves the
+//! README's screenshots there (scripts/screenshots.sh). Drops, pastes, the
+//! aligned compare view and the phone layout are in [`super::browser_desk`].
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-use serde_json::{json, Value};
 
 use super::server::Server;
 use super::util::references;
+use super::webdriver::{browser, Driver, ARROW_RIGHT, ENTER, ESCAPE};
 
-/// The W3C name of an element reference in WebDriver answers.
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-fn find_program(names: &[&str]) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    names
-        .iter()
-        .flat_map(|n| std::env::split_paths(&path).map(move |d| d.join(n)))
-        .find(|p| p.is_file())
-}
-
-struct Driver {
-    child: Child,
-    http: reqwest::blocking::Client,
-    session: String,
-    base: String,
-}
-
-impl Driver {
-    fn start(chromium: &Path, chromedriver: &Path, profile: &Path) -> Driver {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = Command::new(chromedriver)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let http = reqwest::blocking::Client::builder()
-            .timeout(Duration::from_secs(120))
-            .build()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while http.get(format!("{base}/status")).send().is_err() {
-            assert!(Instant::now() < deadline, "chromedriver did not answer");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let mut driver = Driver {
-            child,
-            http,
-            session: String::new(),
-            base,
-        };
-        let caps = json!({"capabilities": {"alwaysMatch": {"goog:chromeOptions": {
-            "binary": chromium,
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync", "--no-first-run",
-                     "--disable-dev-shm-usage", "--window-size=1280,1600",
-                     format!("--user-data-dir={}", profile.display())]
-        }}}});
-        let v = driver.call("POST", "/session", caps);
-        driver.session = v["sessionId"].as_str().expect("a session").to_string();
-        driver
-    }
-
-    fn call(&self, method: &str, path: &str, body: Value) -> Value {
-        let url = if path == "/session" {
-            format!("{}{path}", self.base)
-        } else {
-            format!("{}/session/{}{path}", self.base, self.session)
-        };
-        let req = match method {
-            "GET" => self.http.get(url),
-            "DELETE" => self.http.delete(url),
-            _ => self.http.post(url).json(&body),
-        };
-        let v: Value = req.send().expect("webdriver answers").json().expect("JSON");
-        assert!(v["value"]["error"].is_null(), "{method} {path}: {v}");
-        v["value"].clone()
-    }
-
-    fn go(&self, url: &str) {
-        self.call("POST", "/url", json!({"url": url}));
-    }
-
-    fn find(&self, css: &str) -> String {
-        let v = self.call(
-            "POST",
-            "/element",
-            json!({"using": "css selector", "value": css}),
-        );
-        v[ELEMENT].as_str().unwrap().to_string()
-    }
-
-    fn type_into(&self, css: &str, text: &str) {
-        let e = self.find(css);
-        self.call(
-            "POST",
-            &format!("/element/{e}/value"),
-            json!({"text": text}),
-        );
-    }
-
-    fn click(&self, css: &str) {
-        let e = self.find(css);
-        self.call("POST", &format!("/element/{e}/click"), json!({}));
-    }
-
-    fn script(&self, script: &str) -> Value {
-        self.call(
-            "POST",
-            "/execute/sync",
-            json!({"script": script, "args": []}),
-        )
-    }
-
-    /// Waits until `script` returns true.
-    fn wait(&self, script: &str, what: &str) {
-        let deadline = Instant::now() + Duration::from_secs(120);
-        while self.script(script) != json!(true) {
-            assert!(Instant::now() < deadline, "timed out waiting for {what}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn screenshot(&self, name: &str) {
-        let Some(dir) = std::env::var_os("PROVCHECK_SCREENSHOTS") else {
-            return;
-        };
-        use base64::Engine as _;
-        let png = self.call("GET", "/screenshot", json!({}));
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(png.as_str().unwrap())
-            .unwrap();
-        std::fs::write(Path::new(&dir).join(name), bytes).unwrap();
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        if !self.session.is_empty() {
-            let _ = self
-                .http
-                .delete(format!("{}/session/{}", self.base, self.session))
-                .send();
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-#[test]
-fn the_desk_works_in_headless_chromium() {
-    let Some(chromium) = find_program(&["chromium", "chromium-browser", "google-chrome"]) else {
-        eprintln!("skipping the browser test: Chromium is not installed");
-        return;
-    };
-    let Some(chromedriver) = find_program(&["chromedriver"]) else {
-        eprintln!("skipping the browser test: chromedriver is not installed");
-        return;
-    };
-    let tmp = tempfile::tempdir().unwrap();
-    let refs = tmp.path().join("refs");
+/// A folder of three references with their context lines; the server runs
+/// in its parent with `--corpus refs`.
+pub fn desk_server(tmp: &Path) -> Server {
+    let refs = tmp.join("refs");
     std::fs::create_dir(&refs).unwrap();
     let csv = std::fs::read_to_string(references().join("context.csv")).unwrap();
     let mut lines = vec![csv.lines().next().unwrap().to_string()];
@@ -182,18 +31,76 @@ fn the_desk_works_in_headless_chromium() {
         );
     }
     std::fs::write(refs.join("context.csv"), lines.join("\n") + "\n").unwrap();
-    let server = Server::start(
-        tmp.path(),
-        &tmp.path().join("corpus.db"),
-        &["--corpus", "refs"],
-    );
-    let profile = tmp.path().join("chromium-profile");
-    let driver = Driver::start(&chromium, &chromedriver, &profile);
-    let examples = references().join("examples");
-    let attached: Vec<String> = ["flood_crop.jpg", "storm_banner.jpg", "new_photo.jpg"]
+    Server::start(tmp, &tmp.join("corpus.db"), &["--corpus", "refs"])
+}
+
+/// The example statement's attached pictures, in its order.
+fn attached() -> Vec<PathBuf> {
+    ["flood_crop.jpg", "storm_banner.jpg", "new_photo.jpg"]
         .iter()
-        .map(|n| examples.join(n).display().to_string())
-        .collect();
+        .map(|n| references().join("examples").join(n))
+        .collect()
+}
+
+fn paths(files: &[PathBuf]) -> String {
+    let shown: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    shown.join("\n")
+}
+
+/// The verdict words of each attached picture, in page order.
+fn verdicts(driver: &Driver) -> Vec<String> {
+    let v = driver.script(
+        "return Array.from(document.querySelectorAll('#verdicts article .verdict strong')).map(e => e.textContent)",
+    );
+    serde_json::from_value(v).unwrap()
+}
+
+/// The file that appears in `dir` (a download finished), its bytes.
+fn downloaded(dir: &Path, name: &str) -> Vec<u8> {
+    let file = dir.join(name);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !file.is_file() {
+        assert!(Instant::now() < deadline, "no download {name}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::read(file).unwrap()
+}
+
+/// Every address an HTML file would load something from (`src`, `href`
+/// of a `<link>`, CSS `url(` and `@import`), but `data:` ones.
+fn loaded_addresses(html: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    for key in [
+        "src=", "<link", "url(", "@import", "srcset=", "<base", "<iframe", "<object",
+    ] {
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(key) {
+            let start = from + at;
+            let mut end = (start + 120).min(lower.len());
+            while !html.is_char_boundary(end) {
+                end -= 1;
+            }
+            let piece = &lower[start..end];
+            let value = piece[key.len()..].trim_start_matches(['"', '\'', ' ']);
+            if !value.starts_with("data:") {
+                found.push(html[start..end].to_string());
+            }
+            from = start + key.len();
+        }
+    }
+    found
+}
+
+#[test]
+fn the_desk_works_in_headless_chromium() {
+    let Some(programs) = browser() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let server = desk_server(tmp.path());
+    let driver = Driver::start(&programs, tmp.path());
+    let examples = references().join("examples");
 
     // The example statement and its pictures: three verdicts.
     driver.go(&server.at("/"));
@@ -201,35 +108,97 @@ fn the_desk_works_in_headless_chromium() {
         "#statement-file",
         &examples.join("statement.toml").display().to_string(),
     );
-    driver.type_into("#statement-pictures", &attached.join("\n"));
+    driver.type_into("#statement-pictures", &paths(&attached()));
     driver.click("#check-button");
     driver.wait(
         "return document.querySelectorAll('#verdicts article').length === 3",
         "the verdicts",
     );
+    assert_eq!(
+        verdicts(&driver),
+        ["misattributed", "misattributed", "no match"]
+    );
     let text = driver.script("return document.querySelector('#verdicts').innerText");
     let text = text.as_str().unwrap().to_lowercase();
-    assert_eq!(text.matches("misattributed").count(), 2, "{text}");
-    assert!(text.contains("no match"), "{text}");
     assert!(text.contains("contradictions"), "{text}");
     driver.screenshot("serve-desk.png");
 
-    // The compare view of the cropped copy, in its overlay mode.
-    driver.click("#verdicts .compare-button");
+    // The compare view of the cropped copy, opened and closed with the
+    // keyboard (Enter on its button, an arrow between its views, Escape).
+    driver.script("document.querySelector('#verdicts .compare-button').focus()");
+    driver.keys(ENTER);
     driver.wait(
         "return document.querySelector('#compare').open",
         "the compare view",
     );
     driver.wait("return document.querySelector('#cmp-ref').complete && document.querySelector('#cmp-ref').naturalWidth > 0", "the reference picture");
-    driver.click("#compare [data-mode=slider]");
+    assert_eq!(
+        driver.script("return document.activeElement.getAttribute('role')"),
+        "tab"
+    );
+    // The arrow key moves to the next view, the slider.
+    driver.keys(ARROW_RIGHT);
+    assert_eq!(
+        driver.script("return document.activeElement.dataset.mode"),
+        "slider"
+    );
     driver.wait(
         "return document.querySelector('#compare-stage canvas') !== null",
         "the aligned slider",
     );
     driver.screenshot("serve-compare.png");
-    driver.click("#compare-close");
+    driver.keys(ESCAPE);
+    driver.wait(
+        "return !document.querySelector('#compare').open",
+        "the compare view to close",
+    );
 
-    // A reference added with its context, then found by the search.
+    // The same statement typed into the form: the same verdicts, and the
+    // report downloaded as one HTML file that loads nothing from anywhere.
+    driver.go(&server.at("/"));
+    for (field, value) in [
+        (
+            "title",
+            "Severe storm and flooding along the Valencia coast",
+        ),
+        ("source", "Ministry of Civil Protection (fictional example)"),
+        ("published", "2026-11-20"),
+        ("claimed_date", "2026-11-19"),
+        ("claimed_location", "Valencia, Spain"),
+        ("claimed_latitude", "39.4699"),
+        ("claimed_longitude", "-0.3763"),
+    ] {
+        driver.type_into(&format!("#statement-form [name={field}]"), value);
+    }
+    driver.type_into("#statement-pictures", &paths(&attached()));
+    driver.click("#check-button");
+    driver.wait(
+        "return document.querySelectorAll('#verdicts article').length === 3",
+        "the verdicts of the form",
+    );
+    assert_eq!(
+        verdicts(&driver),
+        ["misattributed", "misattributed", "no match"]
+    );
+    driver.click("#report-button");
+    let report = downloaded(&tmp.path().join("downloads"), "provcheck-report.html");
+    let report = String::from_utf8(report).expect("the report is UTF-8");
+    assert!(report.to_ascii_lowercase().starts_with("<!doctype html>"));
+    assert!(report.contains("Severe storm and flooding along the Valencia coast"));
+    assert!(report.matches("misattributed").count() >= 2);
+    assert!(
+        report.contains("data:image/jpeg;base64,"),
+        "no embedded preview"
+    );
+    let loads = loaded_addresses(&report);
+    assert!(loads.is_empty(), "the report loads: {loads:?}");
+    driver.wait(
+        "return document.querySelector('#check-status').innerText === 'Report downloaded.'",
+        "the report's status line",
+    );
+
+    // A reference added with its context, found by the search form (typed,
+    // then Enter) and opened with its context.
     driver.go(&server.at("/corpus"));
     driver.type_into(
         "#add-form input[name=picture]",
@@ -241,12 +210,17 @@ fn the_desk_works_in_headless_chromium() {
     );
     driver.type_into("#add-form input[name=publisher]", "Browser Desk");
     driver.type_into("#add-form input[name=published]", "2024-03-02");
+    driver.type_into("#add-form input[name=location]", "Lisbon");
     driver.click("#add-form button[type=submit]");
     driver.wait(
         "return document.querySelector('#add-status').innerText.startsWith('Added 1')",
         "the added reference",
     );
-    driver.go(&server.at("/corpus?q=browser+desk"));
+    driver.type_into("form.search input[name=q]", &format!("browser desk{ENTER}"));
+    driver.wait(
+        "return location.search.includes('q=browser')",
+        "the search results",
+    );
     let found = driver
         .script("return Array.from(document.querySelectorAll('#refs li')).map(li => li.innerText)");
     let found = found.as_array().unwrap();
@@ -255,6 +229,16 @@ fn the_desk_works_in_headless_chromium() {
         found[0].as_str().unwrap().contains("Cat on a desk"),
         "{found:?}"
     );
+    driver.click("#refs li a");
+    driver.wait(
+        "return location.pathname.startsWith('/corpus/')",
+        "the reference page",
+    );
+    let page = driver.script("return document.querySelector('main').innerText");
+    let page = page.as_str().unwrap();
+    for expected in ["2024-03-02", "Browser Desk", "Lisbon", "Cat on a desk"] {
+        assert!(page.contains(expected), "{expected:?} not in {page}");
+    }
     driver.go(&server.at("/corpus"));
     driver.screenshot("serve-corpus.png");
 }

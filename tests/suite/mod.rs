@@ -1,6 +1,7 @@
 mod engines;
 
 mod browser;
+mod browser_desk;
 mod check;
 mod cli;
 mod corpus;
@@ -33,3 +34,4 @@ mod util;
 mod video;
 mod video_case;
 mod vpdq_interop;
+mod webdriver;
