@@ -15,8 +15,8 @@ use provcheck::decode::Limits;
 use provcheck::matching::MatchRule;
 use provcheck::query::{Matcher, QueryOptions, QueryOutcome};
 use provcheck::report::{
-    render, BuildSummary, CheckReport, EvalReport, VideoEvalReport, ExportReport, Format, HashReport, ListReport,
-    QueryReport, Removal, RemovalReport, Report, StatsReport, Style,
+    render, BuildSummary, CheckReport, EvalReport, ExportReport, Format, HashReport, ListReport,
+    QueryReport, Removal, RemovalReport, Report, StatsReport, Style, VideoEvalReport,
 };
 use provcheck::statement::Statement;
 

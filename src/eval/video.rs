@@ -164,11 +164,7 @@ pub fn grab(clip: &Path, time: f64, limits: &Limits) -> std::result::Result<Vec<
         .arg(clip)
         .args(["-map", "0:v:0", "-frames:v", "1", "-f", "image2pipe"])
         .args(["-c:v", "png", "-"]);
-    let png = video::tool::run_bounded(
-        cmd,
-        video::deadline(limits.max_duration),
-        MAX_STILL_BYTES,
-    )?;
+    let png = video::tool::run_bounded(cmd, video::deadline(limits.max_duration), MAX_STILL_BYTES)?;
     if png.is_empty() {
         return Err(FileError::Video(format!(
             "ffmpeg gave no frame at {}",
@@ -276,7 +272,10 @@ pub fn run_videos(
                 .collect();
             for (row, copy) in rows.iter_mut().zip(copies) {
                 let Some(q) = copy else { continue };
-                let first = matcher.find(&q, &QueryOptions::default())?.into_iter().next();
+                let first = matcher
+                    .find(&q, &QueryOptions::default())?
+                    .into_iter()
+                    .next();
                 row.queries += 1;
                 score(row, first, key, a, time, &mut e.misses);
             }
@@ -378,7 +377,11 @@ fn distract(
                 }
             };
             e.distractor_queries += 1;
-            if let Some(m) = matcher.find(&q, &QueryOptions::default())?.into_iter().next() {
+            if let Some(m) = matcher
+                .find(&q, &QueryOptions::default())?
+                .into_iter()
+                .next()
+            {
                 e.distractor_false_matches += 1;
                 e.false_matches.push(VideoMiss {
                     source: p.clone(),

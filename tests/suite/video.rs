@@ -199,17 +199,31 @@ fn stills_cut_from_the_shared_clips_are_found_in_their_clip_at_their_time() {
     for (k, (name, at)) in cases.iter().enumerate() {
         let frame = ws.path().join(format!("frame{k}.png"));
         grab(&v.join(name), *at, &frame);
-        degrade(&frame, &ws.path().join(format!("cut{k}.jpg")), 0.64, 1.0, 75);
+        degrade(
+            &frame,
+            &ws.path().join(format!("cut{k}.jpg")),
+            0.64,
+            1.0,
+            75,
+        );
         let img = image::open(&frame).unwrap().fliph();
         super::util::save_jpeg(&img, &ws.path().join(format!("mirrored{k}.jpg")), 80);
         queries.extend([format!("cut{k}.jpg"), format!("mirrored{k}.jpg")]);
     }
     let out = ws.run_json(&queries, 1);
-    for (q, (name, at)) in out.as_array().unwrap().iter().zip(cases.iter().flat_map(|c| [c, c])) {
+    for (q, (name, at)) in out
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(cases.iter().flat_map(|c| [c, c]))
+    {
         let m = &q["matches"][0];
         assert!(m["path"].as_str().unwrap().ends_with(name), "{q}");
         let time = m["time"].as_f64().unwrap();
-        assert!((time - at).abs() <= 1.0, "{name}: found at {time} s, cut at {at} s");
+        assert!(
+            (time - at).abs() <= 1.0,
+            "{name}: found at {time} s, cut at {at} s"
+        );
     }
 }
 
@@ -223,9 +237,21 @@ fn eval_videos_finds_grabbed_stills_in_their_clip_and_no_distractor() {
     std::fs::create_dir_all(&videos).unwrap();
     std::fs::create_dir_all(&others).unwrap();
     std::fs::copy(clip(), videos.join("pans.mp4")).unwrap();
-    std::fs::copy(references().join("ladybird.jpg"), others.join("ladybird.jpg")).unwrap();
+    std::fs::copy(
+        references().join("ladybird.jpg"),
+        others.join("ladybird.jpg"),
+    )
+    .unwrap();
     let out = ws.run_json(
-        &["eval", "--videos", "videos", "--distractors", "others", "--stills", "2"],
+        &[
+            "eval",
+            "--videos",
+            "videos",
+            "--distractors",
+            "others",
+            "--stills",
+            "2",
+        ],
         0,
     );
     let e = &out[0];
