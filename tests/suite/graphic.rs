@@ -193,6 +193,7 @@ fn regression_floor(transform: &str) -> Option<f64> {
         ("tilt-8", THIRD),
         ("tilt--8", THIRD),
         ("brightness-30", 2.0 * THIRD),
+        ("contrast+30", 2.0 * THIRD),
         ("text", THIRD),
         ("crop80+mirror+jpeg50+banner", THIRD),
     ];

@@ -37,7 +37,7 @@ fn the_check_report_is_one_self_contained_page() {
     }
     assert!(!html.contains("<script"), "no scripts");
     assert!(!html.contains("src=\"http"), "no network fetches");
-    assert!(html.contains("2 of 3 images were published before this statement"));
+    assert!(html.contains("3 of 4 images were published before this statement"));
     assert!(html.contains("Known appearances, oldest first"));
 }
 
