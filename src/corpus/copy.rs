@@ -27,12 +27,23 @@ pub struct CopyReport {
 /// the result.
 ///
 /// Errors: the engines' own, or [`Error::Invalid`] when the target is not
-/// empty or its counts or digest differ from the source's after the copy.
+/// empty, the source holds videos (not carried yet), or the target's counts
+/// or digest differ from the source's after the copy.
 pub fn copy(from: &Corpus, to: &mut Corpus) -> Result<CopyReport> {
     if !to.store.stored_files(0, 1)?.is_empty() {
         return Err(Error::Invalid(format!(
             "the target corpus {} is not empty",
             to.location()
+        )));
+    }
+    // Frames are stored linked to their video; carried file by file they
+    // would arrive as loose pictures, so a corpus with videos is refused
+    // rather than copied with less than it holds.
+    let videos = from.stats()?.videos;
+    if videos > 0 {
+        return Err(Error::Invalid(format!(
+            "the source corpus {} holds {videos} video(s): corpus copy does not carry video references yet (their frames would arrive as loose pictures); remove them from the source, copy, then add the clips to the target with corpus build or corpus add",
+            from.location()
         )));
     }
     let mut after = 0;

@@ -100,6 +100,25 @@ fn a_corpus_copied_to_postgres_and_back_is_the_same_corpus() {
     };
     let original = Workspace::new();
     original.build_references();
+    // A corpus holding a clip is refused (its frames would arrive as loose
+    // pictures), and nothing is written; without the clip it copies.
+    let out = original
+        .cmd()
+        .args(["corpus", "copy", "--from"])
+        .arg(original.db())
+        .arg("--to")
+        .arg(pg.db())
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("1 video(s)"), "{err}");
+    assert_eq!(pg.run_json(&["corpus", "stats"], 0)[0]["files"], 0);
+    original
+        .cmd()
+        .args(["corpus", "remove"])
+        .arg(references().join("coast.mp4"))
+        .assert()
+        .success();
     let back = original.path().join("back.db");
     for (from, to) in [(original.db(), pg.db()), (pg.db(), back.clone())] {
         let out = original
