@@ -102,14 +102,16 @@ fn a_corpus_copied_to_postgres_and_back_is_the_same_corpus() {
     original.build_references();
     // A corpus holding a clip is refused (its frames would arrive as loose
     // pictures), and nothing is written; without the clip it copies.
-    let out = original
-        .cmd()
-        .args(["corpus", "copy", "--from"])
-        .arg(original.db())
-        .arg("--to")
-        .arg(pg.db())
-        .assert()
-        .code(2);
+    let copy = |from: &Path, to: &Path| {
+        original
+            .cmd()
+            .args(["corpus", "copy", "--from"])
+            .arg(from)
+            .arg("--to")
+            .arg(to)
+            .assert()
+    };
+    let out = copy(&original.db(), &pg.db()).code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("1 video(s)"), "{err}");
     assert_eq!(pg.run_json(&["corpus", "stats"], 0)[0]["files"], 0);
@@ -121,14 +123,7 @@ fn a_corpus_copied_to_postgres_and_back_is_the_same_corpus() {
         .success();
     let back = original.path().join("back.db");
     for (from, to) in [(original.db(), pg.db()), (pg.db(), back.clone())] {
-        let out = original
-            .cmd()
-            .args(["corpus", "copy", "--from"])
-            .arg(&from)
-            .arg("--to")
-            .arg(&to)
-            .assert()
-            .success();
+        let out = copy(&from, &to).success();
         let line = String::from_utf8_lossy(&out.get_output().stdout).to_string();
         assert!(line.starts_with("copied "), "{line}");
     }
