@@ -14,11 +14,11 @@
 //! uploads, query strings) and the PostgreSQL store each get a function
 //! and a target here when they land.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use provcheck::analyze::{analyze_bytes, Depth};
-use provcheck::context::{parse_context, ContextFormat};
+use provcheck::context::{parse_context, ContextFormat, ContextRecord};
 use provcheck::corpus::{external_key, Corpus};
 use provcheck::decode::Limits;
 use provcheck::hash::Pdq;
@@ -113,10 +113,12 @@ pub fn context_jsonl(data: &[u8]) {
 /// Arbitrary text as a hash list (PDQ hex hashes with their contexts, as
 /// `corpus import` reads and `corpus export` writes: JSON Lines when the
 /// text starts with `{`, CSV otherwise), imported into an in-memory corpus
-/// and exported. Each record with a PDQ must become one hash-only
-/// reference (one per key: SHA-256, or PDQ when it has none, with the file
-/// name when it has a path; see `external_key`) that `export`
-/// gives back with that PDQ and that the search index loads.
+/// and exported. Records are imported in the order of their SHA-256, PDQ
+/// and path; a record whose SHA-256 a reference already has attaches its
+/// context there (identity by SHA-256), any other record with a PDQ
+/// becomes one hash-only reference (one per key: see `external_key`).
+/// `export` must give each reference back with one of its records' PDQs,
+/// and the search index must load every one.
 pub fn hash_list(data: &[u8]) {
     let Some(text) = text(data) else { return };
     let format = if text.trim_start().starts_with('{') {
@@ -132,13 +134,28 @@ pub fn hash_list(data: &[u8]) {
     corpus
         .import_contexts(&records, Path::new("/nonexistent"))
         .expect("import into an in-memory corpus");
+    let mut order: Vec<&ContextRecord> = records.iter().collect();
+    order.sort_by_key(|r| {
+        (
+            r.sha256.as_deref().unwrap_or(""),
+            r.pdq.as_deref().unwrap_or(""),
+            r.path.as_deref().unwrap_or(""),
+        )
+    });
     let mut expected: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for r in &records {
+    let mut shas: BTreeSet<&str> = BTreeSet::new();
+    for r in order {
+        if r.sha256.as_deref().is_some_and(|sha| shas.contains(sha)) {
+            continue;
+        }
         if let Some(pdq) = r.pdq.as_deref().and_then(Pdq::from_hex) {
-            expected
-                .entry(external_key(r, &pdq))
-                .or_default()
-                .push(pdq.to_hex());
+            let key = external_key(r, &pdq);
+            // A reference keeps the SHA-256 it was made with: a later record
+            // under the same key replaces its PDQ only.
+            if !expected.contains_key(&key) {
+                shas.insert(r.sha256.as_deref().unwrap_or(""));
+            }
+            expected.entry(key).or_default().push(pdq.to_hex());
         }
     }
     let exported = corpus.export().expect("export");
