@@ -12,25 +12,16 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::server::Server;
-use super::util::references;
+use super::util::{reference_folder, references};
 use super::webdriver::{browser, Driver, ARROW_RIGHT, ENTER, ESCAPE};
 
 /// A folder of three references with their context lines; the server runs
 /// in its parent with `--corpus refs`.
 pub fn desk_server(tmp: &Path) -> Server {
-    let refs = tmp.join("refs");
-    std::fs::create_dir(&refs).unwrap();
-    let csv = std::fs::read_to_string(references().join("context.csv")).unwrap();
-    let mut lines = vec![csv.lines().next().unwrap().to_string()];
-    for name in ["storm.jpg", "gps_dscn0025.jpg", "coffee.jpg"] {
-        std::fs::copy(references().join(name), refs.join(name)).unwrap();
-        lines.extend(
-            csv.lines()
-                .filter(|l| l.starts_with(&format!("{name},")))
-                .map(String::from),
-        );
-    }
-    std::fs::write(refs.join("context.csv"), lines.join("\n") + "\n").unwrap();
+    reference_folder(
+        &tmp.join("refs"),
+        &["storm.jpg", "gps_dscn0025.jpg", "coffee.jpg"],
+    );
     Server::start(tmp, &tmp.join("corpus.db"), &["--corpus", "refs"])
 }
 

@@ -10,25 +10,14 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use super::server::{assert_conforms, client, picture, Server};
-use super::util::{json, provcheck, references, repo};
+use super::util::{json, provcheck, reference_folder, references, repo};
 
 /// A folder holding two references with their context lines, the example
 /// statement and its pictures; the server runs in it.
 fn workspace() -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let refs = tmp.path().join("refs");
-    std::fs::create_dir(&refs).unwrap();
-    let csv = std::fs::read_to_string(references().join("context.csv")).unwrap();
-    let mut lines = vec![csv.lines().next().unwrap().to_string()];
-    for name in ["storm.jpg", "gps_dscn0025.jpg"] {
-        std::fs::copy(references().join(name), refs.join(name)).unwrap();
-        lines.extend(
-            csv.lines()
-                .filter(|l| l.starts_with(&format!("{name},")))
-                .map(String::from),
-        );
-    }
-    std::fs::write(refs.join("context.csv"), lines.join("\n") + "\n").unwrap();
+    reference_folder(&refs, &["storm.jpg", "gps_dscn0025.jpg"]);
     for name in [
         "statement.toml",
         "flood_crop.jpg",
@@ -253,140 +242,99 @@ fn references_are_found_added_and_served(
 }
 
 fn bad_requests_get_a_json_4xx(server: &Server, http: &reqwest::blocking::Client, dir: &Path) {
-    let expect = |res: reqwest::blocking::Response,
+    // Each request with the status, the OpenAPI path and method its answer
+    // must conform to, and words its message must contain.
+    let expect = |req: reqwest::blocking::RequestBuilder,
                   status: StatusCode,
                   path: &str,
                   method: &str,
                   words: &str| {
-        let v = body(res, status);
+        let v = body(req.send().unwrap(), status);
         assert_conforms(path, method, status.as_u16(), &v);
         let msg = v["error"].as_str().unwrap();
-        assert!(msg.contains(words), "{msg}");
+        assert!(msg.contains(words), "{path}: {msg}");
     };
-    let query = |form: Form| {
-        http.post(server.at("/api/v1/query"))
-            .multipart(form)
-            .send()
-            .unwrap()
-    };
+    let post = |path: &str, form: Form| http.post(server.at(path)).multipart(form);
     let big = Part::bytes(vec![0xFFu8; 2 * 1024 * 1024]).file_name("big.jpg");
-    expect(
-        query(Form::new().part("picture", big)),
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "/api/v1/query",
-        "post",
-        "",
-    );
     let text = Part::text("just some words, not a picture").file_name("holiday.jpg");
+    let statement = picture(&dir.join("statement.toml"));
+    let (query, check, refs) = ("/api/v1/query", "/api/v1/check", "/api/v1/references");
+    let bad = StatusCode::BAD_REQUEST;
+    let posts = [
+        // Too large, not a picture, no picture.
+        (
+            query,
+            Form::new().part("picture", big),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "",
+        ),
+        (
+            query,
+            Form::new().part("picture", text),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "holiday.jpg",
+        ),
+        (query, Form::new().text("top", "3"), bad, "picture"),
+        // A statement naming a picture that was not attached, and one that is not TOML.
+        (
+            check,
+            Form::new().part("statement", statement),
+            bad,
+            "flood_crop.jpg",
+        ),
+        (
+            check,
+            Form::new().text("statement", "title = [unclosed"),
+            bad,
+            "statement",
+        ),
+        (
+            refs,
+            Form::new().text("caption", "no picture"),
+            bad,
+            "picture",
+        ),
+    ];
+    for (path, form, status, words) in posts {
+        expect(post(path, form), status, path, "post", words);
+    }
+    let not_multipart = http.post(server.at("/api/v1/query")).body("not multipart");
     expect(
-        query(Form::new().part("picture", text)),
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "/api/v1/query",
-        "post",
-        "holiday.jpg",
-    );
-    expect(
-        query(Form::new().text("top", "3")),
-        StatusCode::BAD_REQUEST,
-        "/api/v1/query",
-        "post",
-        "picture",
-    );
-    let res = http
-        .post(server.at("/api/v1/query"))
-        .body("not multipart")
-        .send()
-        .unwrap();
-    expect(
-        res,
+        not_multipart,
         StatusCode::BAD_REQUEST,
         "/api/v1/query",
         "post",
         "multipart",
     );
     for id in ["..%2F..%2Fetc%2Fpasswd", "%2Fetc%2Fpasswd", "-1", "1e3"] {
-        let res = http
-            .get(server.at(&format!("/api/v1/references/{id}")))
-            .send()
-            .unwrap();
-        expect(
-            res,
-            StatusCode::BAD_REQUEST,
-            "/api/v1/references/{id}",
-            "get",
-            "positive integer",
-        );
-        let res = http
-            .get(server.at(&format!("/api/v1/references/{id}/picture")))
-            .send()
-            .unwrap();
-        expect(
-            res,
-            StatusCode::BAD_REQUEST,
-            "/api/v1/references/{id}/picture",
-            "get",
-            "positive integer",
-        );
+        for (path, tail) in [
+            ("/api/v1/references/{id}", ""),
+            ("/api/v1/references/{id}/picture", "/picture"),
+        ] {
+            let req = http.get(server.at(&format!("/api/v1/references/{id}{tail}")));
+            expect(
+                req,
+                StatusCode::BAD_REQUEST,
+                path,
+                "get",
+                "positive integer",
+            );
+        }
     }
-    let res = http
-        .get(server.at("/api/v1/references/999999"))
-        .send()
-        .unwrap();
+    let missing = http.get(server.at("/api/v1/references/999999"));
     expect(
-        res,
+        missing,
         StatusCode::NOT_FOUND,
         "/api/v1/references/{id}",
         "get",
         "999999",
     );
-    // A statement naming a picture that was not attached, and one that is not TOML.
-    let form = Form::new().part("statement", picture(&dir.join("statement.toml")));
-    let res = http
-        .post(server.at("/api/v1/check"))
-        .multipart(form)
-        .send()
-        .unwrap();
-    expect(
-        res,
-        StatusCode::BAD_REQUEST,
-        "/api/v1/check",
-        "post",
-        "flood_crop.jpg",
-    );
-    let form = Form::new().text("statement", "title = [unclosed");
-    let res = http
-        .post(server.at("/api/v1/check"))
-        .multipart(form)
-        .send()
-        .unwrap();
-    expect(
-        res,
-        StatusCode::BAD_REQUEST,
-        "/api/v1/check",
-        "post",
-        "statement",
-    );
-    let form = Form::new().text("caption", "no picture");
-    let res = http
-        .post(server.at("/api/v1/references"))
-        .multipart(form)
-        .send()
-        .unwrap();
-    expect(
-        res,
-        StatusCode::BAD_REQUEST,
-        "/api/v1/references",
-        "post",
-        "picture",
-    );
     // A post from another site's page.
-    let res = http
+    let foreign = http
         .post(server.at("/api/v1/build"))
-        .header("Origin", "http://evil.example")
-        .send()
-        .unwrap();
+        .header("Origin", "http://evil.example");
     expect(
-        res,
+        foreign,
         StatusCode::FORBIDDEN,
         "/api/v1/build",
         "post",

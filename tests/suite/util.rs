@@ -162,6 +162,24 @@ impl Workspace {
     }
 }
 
+/// Makes `dest` a folder holding the named bundled references and a
+/// `context.csv` with their lines of the bundled context file.
+pub fn reference_folder(dest: &Path, names: &[&str]) {
+    std::fs::create_dir(dest).unwrap();
+    let csv = std::fs::read_to_string(references().join("context.csv")).unwrap();
+    let mut lines = vec![csv.lines().next().unwrap().to_string()];
+    for name in names {
+        std::fs::copy(references().join(name), dest.join(name)).unwrap();
+        let prefix = format!("{name},");
+        lines.extend(
+            csv.lines()
+                .filter(|l| l.starts_with(&prefix))
+                .map(String::from),
+        );
+    }
+    std::fs::write(dest.join("context.csv"), lines.join("\n") + "\n").unwrap();
+}
+
 pub fn json(bytes: &[u8]) -> serde_json::Value {
     serde_json::from_slice(bytes).unwrap_or_else(|e| {
         panic!(
