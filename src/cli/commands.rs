@@ -25,7 +25,7 @@ use provcheck::statement::Statement;
 
 use super::args::{Cli, ColorChoice, Command, ContextArgs, CorpusCommand, CorpusDir, OutputFormat};
 use super::progress::Bar;
-use super::{EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
+use super::{exit_for_failures, EXIT_CLEAN, EXIT_ERROR, EXIT_FOUND};
 
 /// Files hashed between two writes when streaming JSON Lines.
 const STREAM_BATCH: usize = 64;
@@ -79,11 +79,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
                 eval: &eval,
                 style: ctx.paths.clone(),
             })?;
-            Ok(if eval.failures.is_empty() {
-                EXIT_CLEAN
-            } else {
-                EXIT_ERROR
-            })
+            Ok(exit_for_failures(!eval.failures.is_empty()))
         }
         Command::Eval {
             originals,
@@ -105,11 +101,7 @@ pub fn run(cli: &Cli) -> Result<i32> {
                 eval: &eval,
                 style: ctx.paths.clone(),
             })?;
-            Ok(if eval.failures.is_empty() {
-                EXIT_CLEAN
-            } else {
-                EXIT_ERROR
-            })
+            Ok(exit_for_failures(!eval.failures.is_empty()))
         }
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
@@ -293,7 +285,7 @@ impl<'a> Ctx<'a> {
             }
         }
         bar.finish();
-        Ok(if failed > 0 { EXIT_ERROR } else { EXIT_CLEAN })
+        Ok(exit_for_failures(failed > 0))
     }
 
     fn query(

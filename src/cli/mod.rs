@@ -13,6 +13,15 @@ pub const EXIT_CLEAN: i32 = 0;
 pub const EXIT_FOUND: i32 = 1;
 pub const EXIT_ERROR: i32 = 2;
 
+/// [`EXIT_ERROR`] when some files failed, else [`EXIT_CLEAN`].
+pub fn exit_for_failures(failed: bool) -> i32 {
+    if failed {
+        EXIT_ERROR
+    } else {
+        EXIT_CLEAN
+    }
+}
+
 pub fn main() -> i32 {
     // Decoder panics are caught per file and reported as that file's error;
     // the default hook would also print a backtrace for each. Keep stderr to

@@ -30,11 +30,7 @@ impl Ctx<'_> {
             report,
             paths: self.paths.clone(),
         })?;
-        Ok(if self.report_build_errors(report) {
-            EXIT_ERROR
-        } else {
-            EXIT_CLEAN
-        })
+        Ok(exit_for_failures(self.report_build_errors(report)))
     }
 
     /// Reports a build's failures on stderr; true if there were any.
@@ -173,11 +169,7 @@ impl Ctx<'_> {
             }
             unmatched += report.unmatched.len();
         }
-        Ok(if unmatched == 0 {
-            EXIT_CLEAN
-        } else {
-            EXIT_ERROR
-        })
+        Ok(exit_for_failures(unmatched > 0))
     }
 
     pub(super) fn corpus(&self, cmd: &CorpusCommand) -> Result<i32> {
@@ -266,7 +258,7 @@ impl Ctx<'_> {
                     eprintln!("provcheck: {}: {}", self.shown(&r.path), r.reason());
                     failed = true;
                 }
-                Ok(if failed { EXIT_ERROR } else { EXIT_CLEAN })
+                Ok(exit_for_failures(failed))
             }
         }
     }
