@@ -7,28 +7,34 @@
 #   3. the refresh delay: a picture added by another process (`corpus add`)
 #      until a running replica finds it;
 #   4. the query rate of two replicas on the one database against one, each
-#      replica one matcher thread (`--threads 1`), clients twice the replicas.
+#      replica one matcher thread (`--threads 1`), loaded by wrk (two
+#      connections per replica, a multipart query of one picture), when wrk
+#      is installed, else by the example's own client threads.
 #
 #   benches/pg_scale.sh                 (RECORDS=10000000 for 10M)
 #
 # The server: PROVCHECK_TEST_PG (an administrative URL) if set, else a
-# throw-away one started by scripts/pg-test-server.sh on PG_PORT (55439).
-# Work files go to target/pg_scale. Build first (cargo build --release
-# --example team_scale) or let the script do it.
+# throw-away one started by scripts/pg-test-server.sh on PG_PORT (55439),
+# with fsync turned back on (the test server runs without it). Work files go
+# to WORK (default target/pg_scale). Binaries from PROFILE (default
+# release): build first (cargo build --release --bin provcheck --example
+# team_scale) or let the script do it.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 records=${RECORDS:-1000000}
 seconds=${SECONDS_PER_RATE:-20}
-work=$root/target/pg_scale
+work=${WORK:-$root/target/pg_scale}
 mkdir -p "$work"
 target=${CARGO_TARGET_DIR:-$root/target}
-provcheck=$target/release/provcheck
-example=$target/release/examples/team_scale
+profile=${PROFILE:-release}
+provcheck=$target/$profile/provcheck
+example=$target/$profile/examples/team_scale
 [ -x "$provcheck" ] && [ -x "$example" ] ||
-    (cd "$root" && cargo build --release --quiet && cargo build --release --quiet --example team_scale)
+    (cd "$root" && cargo build --release --quiet --bin provcheck --example team_scale)
 if [ -z "${PROVCHECK_TEST_PG:-}" ]; then
     eval "$("$root/scripts/pg-test-server.sh" start "${PG_PORT:-55439}")"
-    trap '"$root/scripts/pg-test-server.sh" stop "$PROVCHECK_TEST_PG_DIR"' EXIT
+    trap 'kill $(cat "$work"/replica-*.pid 2> /dev/null) 2> /dev/null || true; "$root/scripts/pg-test-server.sh" stop "$PROVCHECK_TEST_PG_DIR"' EXIT
+    psql -q -d "$PROVCHECK_TEST_PG" -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" > /dev/null
 fi
 name=provcheck_scale
 psql -q -d "$PROVCHECK_TEST_PG" -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name"
@@ -51,8 +57,12 @@ replica() {
     local out=$work/replica-$1.out
     "$provcheck" -q --threads 1 --db "$db" serve --bind 127.0.0.1:0 > "$out" 2> "$work/replica-$1.err" &
     echo $! > "$work/replica-$1.pid"
-    until grep -q "serving on" "$out" 2> /dev/null; do sleep 0.05; done
-    sed -n 's#^provcheck: serving on \(http://[^/]*\)/.*#\1#p' "$out"
+    local url=
+    until [ -n "$url" ]; do
+        sleep 0.05
+        url=$(sed -n 's#^provcheck: serving on \(http://[^/]*\)/.*#\1#p' "$out" 2> /dev/null)
+    done
+    echo "$url"
 }
 t=$(now)
 a=$(replica a)
@@ -70,7 +80,20 @@ echo "refresh delay after an insert (until replica a finds it): $("$example" fou
 # --- 4. query rate --------------------------------------------------------
 b=$(replica b)
 "$example" ready "$b" "$dune" > /dev/null
-one=$("$example" load "$seconds" 2 "$dune" "$a")
-two=$("$example" load "$seconds" 4 "$dune" "$a" "$b")
+# Queries per second of wrk against each URL at once, summed.
+rate() {
+    if command -v wrk > /dev/null; then
+        for url in "$@"; do
+            PICTURE=$dune wrk -t 1 -c 2 -d "${seconds}s" -s "$root/benches/pg_scale_query.lua" "$url/api/v1/query" > "$work/wrk-${url##*:}.out" &
+        done
+        wait
+        for url in "$@"; do sed -n 's/^Requests\/sec: *//p' "$work/wrk-${url##*:}.out"; done | paste -sd+ | bc
+    else
+        "$example" load "$seconds" $((2 * $#)) "$dune" "$@"
+    fi
+}
+one=$(rate "$a")
+two=$(rate "$a" "$b")
 echo "query rate: one replica $one/s, two replicas $two/s ($(echo "scale=2; $two / $one" | bc)x)"
 kill "$(cat "$work/replica-a.pid")" "$(cat "$work/replica-b.pid")"
+rm -f "$work"/replica-*.pid

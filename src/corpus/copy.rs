@@ -1,8 +1,10 @@
 //! `corpus copy`: moves every stored file of one corpus to another (any
 //! engine to any engine) with all it holds (every hash row, EXIF, local
-//! features, contexts, stamps), in batches of one transaction each, then
-//! checks the target against the source: file and context counts and a
-//! SHA-256 digest over every file's key, bytes' SHA-256 and hash rows.
+//! features, contexts, stamps, videos with their kept frames, numbers and
+//! times), in batches of one transaction each, in file id order (a video
+//! before its frames), then checks the target against the source: file,
+//! context, video and frame counts and a SHA-256 digest over every file's
+//! key, bytes' SHA-256, hash rows, video row and frame link.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -18,6 +20,10 @@ const BATCH: usize = 2_000;
 pub struct CopyReport {
     pub files: usize,
     pub contexts: usize,
+    /// Videos (counted in `files` too).
+    pub videos: usize,
+    /// Kept video frames (each a file of its own, counted in `files`).
+    pub frames: usize,
     /// Hex SHA-256 over every file's key, SHA-256 and hash rows, in key
     /// order: equal on both sides.
     pub digest: String,
@@ -27,23 +33,13 @@ pub struct CopyReport {
 /// the result.
 ///
 /// Errors: the engines' own, or [`Error::Invalid`] when the target is not
-/// empty, the source holds videos (not carried yet), or the target's counts
-/// or digest differ from the source's after the copy.
+/// empty, or the target's counts or digest differ from the source's after
+/// the copy.
 pub fn copy(from: &Corpus, to: &mut Corpus) -> Result<CopyReport> {
     if !to.store.stored_files(0, 1)?.is_empty() {
         return Err(Error::Invalid(format!(
             "the target corpus {} is not empty",
             to.location()
-        )));
-    }
-    // Frames are stored linked to their video; carried file by file they
-    // would arrive as loose pictures, so a corpus with videos is refused
-    // rather than copied with less than it holds.
-    let videos = from.stats()?.videos;
-    if videos > 0 {
-        return Err(Error::Invalid(format!(
-            "the source corpus {} holds {videos} video(s): corpus copy does not carry video references yet (their frames would arrive as loose pictures); remove them from the source, copy, then add the clips to the target with corpus build or corpus add",
-            from.location()
         )));
     }
     let mut after = 0;
@@ -56,12 +52,12 @@ pub fn copy(from: &Corpus, to: &mut Corpus) -> Result<CopyReport> {
     }
     let source = summary(from)?;
     let target = summary(to)?;
-    if (target.files, target.contexts, &target.digest)
-        != (source.files, source.contexts, &source.digest)
-    {
+    let counts = |r: &CopyReport| (r.files, r.contexts, r.videos, r.frames, r.digest.clone());
+    if counts(&target) != counts(&source) {
         return Err(Error::Invalid(format!(
-            "copy check failed: the source has {} files, {} contexts (digest {}), the target {} files, {} contexts (digest {})",
-            source.files, source.contexts, source.digest, target.files, target.contexts, target.digest
+            "copy check failed: the source has {} files, {} contexts, {} videos, {} frames (digest {}), the target {} files, {} contexts, {} videos, {} frames (digest {})",
+            source.files, source.contexts, source.videos, source.frames, source.digest,
+            target.files, target.contexts, target.videos, target.frames, target.digest
         )));
     }
     Ok(source)
@@ -70,7 +66,7 @@ pub fn copy(from: &Corpus, to: &mut Corpus) -> Result<CopyReport> {
 /// Counts and digest of a corpus.
 fn summary(corpus: &Corpus) -> Result<CopyReport> {
     let mut rows: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut contexts = 0;
+    let (mut contexts, mut videos, mut frames) = (0, 0, 0);
     let mut after = 0;
     loop {
         let batch = corpus.store.stored_files(after, BATCH)?;
@@ -85,6 +81,20 @@ fn summary(corpus: &Corpus) -> Result<CopyReport> {
                 h.update(row.settings.to_le_bytes());
                 h.update(&row.hash);
             }
+            if let Some(v) = &f.video {
+                videos += 1;
+                h.update(b"video");
+                h.update(v.settings.to_le_bytes());
+                h.update(v.duration.unwrap_or(f64::NAN).to_le_bytes());
+                h.update(v.container.as_bytes());
+            }
+            if let Some(fr) = &f.frame {
+                frames += 1;
+                h.update(b"frame");
+                h.update(fr.video_key.as_bytes());
+                h.update(fr.frame.to_le_bytes());
+                h.update(fr.time.to_le_bytes());
+            }
             rows.push((f.key, h.finalize().to_vec()));
         }
     }
@@ -97,6 +107,8 @@ fn summary(corpus: &Corpus) -> Result<CopyReport> {
     Ok(CopyReport {
         files: rows.len(),
         contexts,
+        videos,
+        frames,
         digest: h.finalize().iter().map(|b| format!("{b:02x}")).collect(),
     })
 }

@@ -31,7 +31,7 @@ pub use search::MAX_SEARCH;
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
     Cached, ChangedHashes, Changes, External, FileEntry, FrameOf, ImportRecord, ImportReport,
-    Reference, SearchHashes, Stats, StoredFile, StoredHash,
+    Reference, SearchHashes, Stats, StoredFile, StoredFrame, StoredHash, StoredVideo,
 };
 
 /// One storage engine of the corpus. Files are keyed by their canonical
@@ -117,7 +117,9 @@ pub trait Store: Send {
     }
     /// What changed after the point `seq` (files written or removed by any
     /// process), up to the current point; `None` in an engine that keeps no
-    /// change sequence. Applying the same changes twice is harmless.
+    /// change sequence, or when `seq` is older than the removals it keeps
+    /// (PostgreSQL keeps them 7 days): the caller then reloads its index.
+    /// Applying the same changes twice is harmless.
     fn changes_since(&self, _seq: i64) -> Result<Option<Changes>> {
         Ok(None)
     }
@@ -253,6 +255,22 @@ impl Corpus {
         self.store.remove(&keys)
     }
 
+    /// Every stored key under the folder `dir` (whole path components):
+    /// the files' own paths and, in a shared corpus, the paths other desks
+    /// know the same pictures by; never a video's frames (they leave with
+    /// their video).
+    pub fn keys_under(&self, dir: &Path) -> Result<Vec<PathBuf>> {
+        let mut keys: Vec<PathBuf> = self
+            .store
+            .keys()?
+            .into_iter()
+            .map(PathBuf::from)
+            .filter(|p| p.starts_with(dir))
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
     /// Stored paths under `dir` whose files no longer exist.
     pub(crate) fn missing_under(&self, dir: &Path) -> Result<Vec<PathBuf>> {
         Ok(self
@@ -325,11 +343,18 @@ impl Corpus {
 
     /// One exported record per known context of each file (one without
     /// context for files that have none): hashes plus context, in the
-    /// import format.
+    /// import format. A video's kept frame (key `clip.mp4#t=…`) carries
+    /// the contexts of its video, which has no hashes of its own.
     pub fn export(&self) -> Result<Vec<ContextRecord>> {
         let mut out = Vec::new();
         for r in self.references()? {
-            let contexts = self.contexts(r.file_id)?;
+            // Only a frame's key has a media fragment: the other files need
+            // no second query.
+            let video = match r.path.to_string_lossy().contains("#t=") {
+                true => self.frame_of(r.file_id)?.map(|f| f.video_id),
+                false => None,
+            };
+            let contexts = self.contexts(video.unwrap_or(r.file_id))?;
             let contexts = if contexts.is_empty() {
                 vec![Context::default()]
             } else {

@@ -169,6 +169,33 @@ pub struct StoredFile {
     /// Settings version and stored bytes of its local features.
     pub features: Option<(i64, Vec<u8>)>,
     pub contexts: Vec<Context>,
+    /// The video's own row, when the file is a video (its frames are files
+    /// of their own, each with a [`StoredFile::frame`]).
+    pub video: Option<StoredVideo>,
+    /// The video this file is a kept frame of, when it is one.
+    pub frame: Option<StoredFrame>,
+}
+
+/// A video's own row, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredVideo {
+    /// Hash settings version of its frames (0: known by vPDQ hashes only).
+    pub settings: i64,
+    /// Seconds.
+    pub duration: Option<f64>,
+    /// JSON of the container metadata (codec, size, frame rate, rotation).
+    pub container: String,
+}
+
+/// The link of a kept frame to its video, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredFrame {
+    /// The key of the video's own file.
+    pub video_key: String,
+    /// Number in decoding order, 0 first.
+    pub frame: i64,
+    /// Seconds from the start.
+    pub time: f64,
 }
 
 /// One hash row of a file.

@@ -141,7 +141,8 @@ impl<'c> Matcher<'c> {
     /// corpus since the load or the last refresh (see
     /// [`Corpus::changes_since`]), without reloading it: (references
     /// dropped, references added). `None` when the engine keeps no change
-    /// sequence (SQLite): a new `Matcher` then reloads. An index shared
+    /// sequence (SQLite), or when the index is older than the removals it
+    /// keeps (PostgreSQL, 7 days): a new `Matcher` then reloads. An index shared
     /// with other matchers is copied first (copy on write).
     pub fn refresh(&mut self) -> Result<Option<(usize, usize)>> {
         let Some(seq) = self.seq else {

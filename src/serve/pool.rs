@@ -98,7 +98,8 @@ impl SharedIndex {
 
 /// Applies to `slot` what changed since its last look, at most every
 /// [`REFRESH_EVERY`]. False when the change sequence cannot be read (the
-/// server went away or the schema changed): the caller reloads.
+/// server went away or the schema changed) or no longer reaches back to the
+/// slot's point (removals pruned): the caller reloads.
 fn refresh(slot: &mut Slot, corpus: &Corpus) -> bool {
     let Some(seq) = slot.seq else {
         return true;
@@ -115,8 +116,7 @@ fn refresh(slot: &mut Slot, corpus: &Corpus) -> bool {
             slot.seq = Some(changes.seq);
             true
         }
-        Ok(None) => true,
-        Err(_) => false,
+        Ok(None) | Err(_) => false,
     }
 }
 

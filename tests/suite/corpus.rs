@@ -231,7 +231,7 @@ on_each_engine! {
             .records()
             .count();
         // One row per picture (one context each) and one per stored frame
-        // of a clip (hash-only; the clip's context is not carried yet).
+        // of a clip (with the clip's one context).
         let before = &source.run_json(&["corpus", "stats"], 0)[0];
         let expected = source.list().len() as u64 - before["videos"].as_u64().unwrap()
             + before["video_frames"].as_u64().unwrap();
@@ -246,6 +246,18 @@ on_each_engine! {
         let stats = &target.run_json(&["corpus", "stats"], 0)[0];
         assert_eq!(stats["files"].as_u64(), Some(rows as u64));
         assert_eq!(stats["formats"][0][0], "external");
+        // Every frame of the clip arrives with the clip's context.
+        let frames: Vec<serde_json::Value> = target
+            .list()
+            .into_iter()
+            .filter(|e| e["path"].as_str().unwrap().contains("coast.mp4#t="))
+            .collect();
+        assert_eq!(
+            frames.len() as u64,
+            before["video_frames"].as_u64().unwrap(),
+            "{frames:?}"
+        );
+        assert!(frames.iter().all(|e| e["contexts"] == 1), "{frames:?}");
 
         let copy = target.path().join("copy.jpg");
         crate::suite::util::degrade(&references().join("wood.jpg"), &copy, 0.9, 0.5, 60);

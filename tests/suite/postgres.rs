@@ -91,8 +91,11 @@ fn a_read_only_role_can_query_but_not_write_and_its_password_is_never_printed() 
     assert!(!err.contains(password), "{err}");
 }
 
-/// `corpus copy` SQLite -> PostgreSQL -> SQLite loses nothing: the copies
-/// list, export and answer a query exactly as the original does.
+/// `corpus copy` SQLite -> PostgreSQL -> SQLite loses nothing, videos
+/// included (the bundled clip when FFmpeg is installed, and always a
+/// hash-only video from the committed vPDQ file, with a context): the
+/// copies count the same videos and frames, list, export, give the same
+/// frame times and answer a query exactly as the original does.
 #[test]
 fn a_corpus_copied_to_postgres_and_back_is_the_same_corpus() {
     let Some(pg) = Workspace::postgres("a_corpus_copied_to_postgres_and_back") else {
@@ -100,8 +103,21 @@ fn a_corpus_copied_to_postgres_and_back_is_the_same_corpus() {
     };
     let original = Workspace::new();
     original.build_references();
-    // A corpus holding a clip is refused (its frames would arrive as loose
-    // pictures), and nothing is written; without the clip it copies.
+    let clips = original.path().join("clips");
+    std::fs::create_dir_all(&clips).unwrap();
+    std::fs::write(
+        clips.join("context.csv"),
+        "path,source_url,publisher,published\ncoast.mp4,https://clips.example/coast,Clip Desk,2024-11-02\n",
+    )
+    .unwrap();
+    original
+        .cmd()
+        .args(["corpus", "import", "--base"])
+        .arg(&clips)
+        .arg(references().join("coast.mp4.vpdq"))
+        .arg(clips.join("context.csv"))
+        .assert()
+        .success();
     let copy = |from: &Path, to: &Path| {
         original
             .cmd()
@@ -111,22 +127,46 @@ fn a_corpus_copied_to_postgres_and_back_is_the_same_corpus() {
             .arg(to)
             .assert()
     };
-    let out = copy(&original.db(), &pg.db()).code(2);
-    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
-    assert!(err.contains("1 video(s)"), "{err}");
-    assert_eq!(pg.run_json(&["corpus", "stats"], 0)[0]["files"], 0);
-    original
-        .cmd()
-        .args(["corpus", "remove"])
-        .arg(references().join("coast.mp4"))
-        .assert()
-        .success();
+    let stats = |db: &Path| {
+        let s = super::util::json(
+            &provcheck(original.path(), db)
+                .args(["--format", "json", "corpus", "stats"])
+                .output()
+                .unwrap()
+                .stdout,
+        )[0]
+        .clone();
+        ["files", "contexts", "videos", "video_frames", "video_hours"].map(|k| s[k].clone())
+    };
+    let expected_stats = stats(&original.db());
+    assert!(
+        expected_stats[2].as_i64().unwrap() >= 1,
+        "{expected_stats:?}"
+    );
     let back = original.path().join("back.db");
     for (from, to) in [(original.db(), pg.db()), (pg.db(), back.clone())] {
         let out = copy(&from, &to).success();
         let line = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-        assert!(line.starts_with("copied "), "{line}");
+        let videos = expected_stats[2].as_i64().unwrap();
+        let frames = expected_stats[3].as_i64().unwrap();
+        assert!(
+            line.starts_with("copied ")
+                && line.contains(&format!("({videos} videos with {frames} frames)")),
+            "{line}"
+        );
+        assert_eq!(stats(&to), expected_stats);
     }
+    // The hash-only video keeps its frames' times.
+    let clip = provcheck::corpus::corpus_key(&clips.join("coast.mp4"));
+    let times = |db: &Path| {
+        let corpus = provcheck::corpus::Corpus::open(db).unwrap();
+        let id = corpus.file_id(&clip).unwrap().expect("the clip");
+        corpus.frame_times(id).unwrap()
+    };
+    let expected_times = times(&original.db());
+    assert!(expected_times.len() >= 2, "{expected_times:?}");
+    assert_eq!(times(&pg.db()), expected_times);
+    assert_eq!(times(&back), expected_times);
     let copy = original.path().join("copy.jpg");
     super::util::degrade(&references().join("dune.jpg"), &copy, 0.9, 0.6, 70);
     let answers = |db: &Path| {
@@ -146,6 +186,7 @@ fn a_corpus_copied_to_postgres_and_back_is_the_same_corpus() {
     };
     let expected = answers(&original.db());
     assert!(expected[2].contains("dune.jpg"), "{}", expected[2]);
+    assert!(expected[1].contains("Clip Desk"), "{}", expected[1]);
     assert_eq!(answers(&pg.db()), expected);
     assert_eq!(answers(&back), expected);
 

@@ -193,6 +193,79 @@ fn two_desks_building_one_picture_from_their_own_folders_share_one_reference() {
     assert!(listed
         .iter()
         .any(|e| e["path"].as_str().unwrap().ends_with("bureau-bb/dune.jpg")));
+    // Desk A builds its folder again (its dune.jpg is now a second path to
+    // desk B's reference), then removes the whole folder: both its paths
+    // go, desk B's reference stays.
+    ws.cmd()
+        .args(["corpus", "build"])
+        .arg(&a)
+        .assert()
+        .success();
+    let removed = ws.run_json(&["corpus", "remove", "bureau-a"], 0);
+    let removed = removed[0]["removed"].as_array().unwrap().clone();
+    assert_eq!(removed.len(), 2, "{removed:?}");
+    let listed = ws.list();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert!(listed[0]["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("bureau-bb/dune.jpg"));
+    let again = ws.run_json(&["corpus", "build", "bureau-a"], 0);
+    assert_eq!(again[0]["unchanged"], 0, "desk A's paths are gone: {again}");
+}
+
+/// The removals of the change sequence are pruned past their horizon (7
+/// days; here a removal is dated back 8): the next write deletes them, and
+/// an index that looked last before them can no longer follow changes and
+/// says so (`None`), while a fresh load sees the corpus as it is.
+#[test]
+fn removals_past_their_horizon_are_pruned_and_an_index_behind_them_reloads() {
+    let Some(ws) = Workspace::postgres("removals_past_their_horizon_are_pruned") else {
+        return;
+    };
+    ws.build_from(&[
+        references().join("dune.jpg"),
+        references().join("storm.jpg"),
+    ]);
+    let corpus = provcheck::corpus::Corpus::open(&ws.db()).unwrap();
+    let rule = provcheck::matching::MatchRule::default();
+    let mut behind = provcheck::query::Matcher::new(&corpus, rule).unwrap();
+    ws.cmd()
+        .args(["corpus", "remove", "refs/storm.jpg"])
+        .assert()
+        .success();
+    let pg = ws.pg.as_ref().unwrap();
+    let removals = |c: &mut postgres::Client| -> i64 {
+        c.query_one("SELECT COUNT(*) FROM file_removals", &[])
+            .unwrap()
+            .get(0)
+    };
+    let mut client = pg.client();
+    assert_eq!(removals(&mut client), 1);
+    // A removal within the horizon stays through the next write.
+    ws.cmd()
+        .arg("corpus")
+        .arg("add")
+        .arg(references().join("wood.jpg"))
+        .assert()
+        .success();
+    assert_eq!(removals(&mut client), 1);
+    client
+        .execute(
+            "UPDATE file_removals SET removed_at = now() - interval '8 days'",
+            &[],
+        )
+        .unwrap();
+    ws.cmd()
+        .arg("corpus")
+        .arg("add")
+        .arg(references().join("ladybird.jpg"))
+        .assert()
+        .success();
+    assert_eq!(removals(&mut client), 0);
+    assert_eq!(behind.refresh().unwrap(), None);
+    let fresh = provcheck::query::Matcher::new(&corpus, rule).unwrap();
+    assert_eq!(fresh.references(), 3);
 }
 
 #[test]

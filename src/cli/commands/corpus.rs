@@ -13,8 +13,10 @@ impl Ctx<'_> {
         let mut out = self.writer()?;
         writeln!(
             out,
-            "copied {} files and {} contexts from {} to {}; both hold digest {}",
+            "copied {} files ({} videos with {} frames) and {} contexts from {} to {}; both hold digest {}",
             report.files,
+            report.videos,
+            report.frames,
             report.contexts,
             source.location(),
             target.location(),
@@ -266,20 +268,14 @@ impl Ctx<'_> {
     /// Removes each named file, or every file of the corpus under a named
     /// folder.
     pub(super) fn remove(&self, corpus: &mut Corpus, paths: &[PathBuf]) -> Result<Vec<Removal>> {
-        let mut stored: Option<Vec<PathBuf>> = None;
         let mut removals = Vec::new();
         for path in paths {
             let key = corpus_key(path);
             let folder = path.is_dir();
+            // A folder: every path stored under it, the ones other desks
+            // added to a shared corpus included.
             let keys = if folder {
-                if stored.is_none() {
-                    stored = Some(corpus.list()?.into_iter().map(|e| e.path).collect());
-                }
-                let all = stored.as_deref().unwrap_or_default();
-                all.iter()
-                    .filter(|p| p.starts_with(&key))
-                    .cloned()
-                    .collect()
+                corpus.keys_under(&key)?
             } else {
                 vec![key]
             };

@@ -60,18 +60,27 @@ pub(super) fn import(
     tx.batch_execute(STAGING)?;
     copy_in(tx, records)?;
     tx.batch_execute("ANALYZE import_staging")?;
-    // 1. By path: a stored file's own, or a desk's path to one.
+    // 1. By path: a stored file's own, or a desk's path to one; 2. by
+    // SHA-256. No statement inserts into import_targets while reading it
+    // (each insert's own new rows would be rescanned for every record: a
+    // million records took minutes per statement): the records still
+    // without a target are set apart in import_pending.
     tx.batch_execute(
         "INSERT INTO import_targets
             SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.path = s.path;
          INSERT INTO import_targets
             SELECT s.ord, p.file_id FROM import_staging s JOIN file_paths p ON p.path = s.path;
          ANALYZE import_targets;
-         INSERT INTO import_targets
+         CREATE TEMP TABLE import_by_sha256 ON COMMIT DROP AS
             SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.sha256 = s.sha256
             WHERE s.sha256 <> ''
               AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
-         ANALYZE import_targets;",
+         INSERT INTO import_targets SELECT * FROM import_by_sha256;
+         ANALYZE import_targets;
+         CREATE TEMP TABLE import_pending ON COMMIT DROP AS
+            SELECT s.* FROM import_staging s
+            WHERE NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
+         ANALYZE import_pending;",
     )?;
     // 3. Hash-only references for the rest: the first record of each
     // SHA-256 makes one; a record without SHA-256 (re)writes the one of its
@@ -79,14 +88,12 @@ pub(super) fn import(
     tx.batch_execute(
         "CREATE TEMP TABLE import_new ON COMMIT DROP AS
          SELECT DISTINCT ON (ext_key) * FROM (
-            (SELECT DISTINCT ON (s.sha256) s.* FROM import_staging s
+            (SELECT DISTINCT ON (s.sha256) s.* FROM import_pending s
              WHERE s.pdq IS NOT NULL AND s.sha256 <> ''
-               AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord)
              ORDER BY s.sha256, s.ord)
             UNION ALL
-            (SELECT DISTINCT ON (s.ext_key) s.* FROM import_staging s
+            (SELECT DISTINCT ON (s.ext_key) s.* FROM import_pending s
              WHERE s.pdq IS NOT NULL AND s.sha256 = ''
-               AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord)
              ORDER BY s.ext_key, s.ord DESC)
          ) n ORDER BY ext_key, ord;
          ANALYZE import_new;",
@@ -94,9 +101,8 @@ pub(super) fn import(
     let external: i64 = tx
         .query_one(
             "SELECT (SELECT COUNT(*) FROM import_new WHERE sha256 <> '')
-                  + (SELECT COUNT(*) FROM import_staging s
-                     WHERE s.pdq IS NOT NULL AND s.sha256 = ''
-                       AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord))",
+                  + (SELECT COUNT(*) FROM import_pending s
+                     WHERE s.pdq IS NOT NULL AND s.sha256 = '')",
             &[],
         )?
         .get(0);
@@ -129,15 +135,13 @@ pub(super) fn import(
     )?;
     tx.batch_execute(
         "INSERT INTO import_targets
-            SELECT s.ord, f.id FROM import_staging s
+            SELECT s.ord, f.id FROM import_pending s
             JOIN import_new n ON n.sha256 = s.sha256 AND n.ord <= s.ord
             JOIN files f ON f.path = n.ext_key
-            WHERE s.sha256 <> ''
-              AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
+            WHERE s.sha256 <> '';
          INSERT INTO import_targets
-            SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.path = s.ext_key
-            WHERE s.pdq IS NOT NULL AND s.sha256 = ''
-              AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
+            SELECT s.ord, f.id FROM import_pending s JOIN files f ON f.path = s.ext_key
+            WHERE s.pdq IS NOT NULL AND s.sha256 = '';
          ANALYZE import_targets;",
     )?;
     // Contexts: per file and source URL the last record's, placed (for

@@ -36,6 +36,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0001_initial.sql"),
     include_str!("../../../migrations/postgres/0002_video.sql"),
     include_str!("../../../migrations/postgres/0003_changes.sql"),
+    include_str!("../../../migrations/postgres/0004_prune_removals.sql"),
 ];
 
 /// The PostgreSQL schema version this build writes.
@@ -172,8 +173,9 @@ impl PgStore {
     /// Runs `f` in one write transaction, all or nothing. The transaction
     /// first raises the change sequence and so holds its row until it ends:
     /// writers of every process take turns (two builds of overlapping
-    /// folders, an import during a build), readers never wait. `f` gets the
-    /// write's number.
+    /// folders, an import during a build), readers never wait; then it
+    /// prunes the removals older than [`changes::REMOVALS_KEPT`]. `f` gets
+    /// the write's number.
     fn write<T>(
         &self,
         f: impl FnOnce(&mut Transaction<'_>, i64) -> std::result::Result<T, postgres::Error>,
@@ -187,6 +189,7 @@ impl PgStore {
                     &[],
                 )?
                 .get(0);
+            changes::prune(&mut tx)?;
             let out = f(&mut tx, seq)?;
             tx.commit()?;
             Ok(out)
@@ -354,12 +357,16 @@ impl Store for PgStore {
         self.with(|c| video::frames_kept(c, video_id))
     }
 
+    fn frame_times(&self, video_id: i64) -> Result<Vec<f64>> {
+        self.with(|c| video::frame_times(c, video_id))
+    }
+
     fn change_seq(&self) -> Result<Option<i64>> {
         self.with(changes::current).map(Some)
     }
 
     fn changes_since(&self, seq: i64) -> Result<Option<Changes>> {
-        self.with(|c| changes::since(c, seq)).map(Some)
+        self.with(|c| changes::since(c, seq))
     }
 
     /// Every stored key: the files' own paths (not video frames) and the

@@ -174,6 +174,7 @@ pub(super) fn stored_files(
             &[&id],
         )?;
         let settings: Option<i64> = r.get(10);
+        let (video, frame) = super::video::stored(c, id)?;
         out.push((
             id,
             StoredFile {
@@ -199,6 +200,8 @@ pub(super) fn stored_files(
                 exif: exif(c, id)?,
                 features: settings.map(|s| (s, r.get(11))),
                 contexts: contexts(c, id)?,
+                video,
+                frame,
             },
         ));
     }

@@ -7,7 +7,7 @@ use postgres::{Client, Transaction};
 
 use super::write::{upsert_file, write_hashes};
 use crate::analyze::Analysis;
-use crate::corpus::FrameOf;
+use crate::corpus::{FrameOf, StoredFile, StoredFrame, StoredVideo};
 use crate::hash::SETTINGS_VERSION;
 use crate::video::Video;
 
@@ -43,7 +43,9 @@ pub(super) fn write_video(
             duration = excluded.duration, container = excluded.container",
         &[
             &id,
-            &SETTINGS_VERSION,
+            // Frames known by their vPDQ hashes only are never current (as
+            // in SQLite): the next build with FFmpeg decodes the clip.
+            &if v.hashes_only { 0 } else { SETTINGS_VERSION },
             &v.container.duration.or(Some(v.last_time)),
             &serde_json::to_string(&v.container).unwrap_or_default(),
         ],
@@ -97,4 +99,68 @@ pub(super) fn frames_kept(c: &mut Client, video_id: i64) -> PgResult<Option<usiz
         &[&video_id],
     )?;
     Ok(row.map(|r| r.get::<_, i64>(0).max(0) as usize))
+}
+
+/// The times (seconds, ascending) of the stored frames of `video_id`.
+pub(super) fn frame_times(c: &mut Client, video_id: i64) -> PgResult<Vec<f64>> {
+    let rows = c.query(
+        "SELECT time FROM video_frames WHERE video_id = $1 ORDER BY time",
+        &[&video_id],
+    )?;
+    Ok(rows.iter().map(|r| r.get(0)).collect())
+}
+
+/// The video row of `file_id` and the link of it to its video, as
+/// `corpus copy` moves them.
+pub(super) fn stored(
+    c: &mut Client,
+    file_id: i64,
+) -> PgResult<(Option<StoredVideo>, Option<StoredFrame>)> {
+    let video = c
+        .query_opt(
+            "SELECT settings, duration, container FROM videos WHERE file_id = $1",
+            &[&file_id],
+        )?
+        .map(|r| StoredVideo {
+            settings: r.get(0),
+            duration: r.get(1),
+            container: r.get(2),
+        });
+    let frame = c
+        .query_opt(
+            "SELECT f.path, vf.frame, vf.time FROM video_frames vf
+             JOIN files f ON f.id = vf.video_id WHERE vf.file_id = $1",
+            &[&file_id],
+        )?
+        .map(|r| StoredFrame {
+            video_key: r.get(0),
+            frame: r.get(1),
+            time: r.get(2),
+        });
+    Ok((video, frame))
+}
+
+/// Writes the video row of the stored file `id` and its link to its video
+/// (which must be stored already: `corpus copy` writes files in id order,
+/// a video before its frames; a frame whose video is absent stays
+/// unlinked, and the copy's check then fails).
+pub(super) fn write_stored(tx: &mut Transaction<'_>, id: i64, f: &StoredFile) -> PgResult<()> {
+    if let Some(v) = &f.video {
+        tx.execute(
+            "INSERT INTO videos (file_id, settings, duration, container) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (file_id) DO UPDATE SET settings = excluded.settings,
+                duration = excluded.duration, container = excluded.container",
+            &[&id, &v.settings, &v.duration, &v.container],
+        )?;
+    }
+    if let Some(fr) = &f.frame {
+        tx.execute(
+            "INSERT INTO video_frames (file_id, video_id, frame, time)
+             SELECT $1, id, $2, $3 FROM files WHERE path = $4
+             ON CONFLICT (file_id) DO UPDATE SET video_id = excluded.video_id,
+                frame = excluded.frame, time = excluded.time",
+            &[&id, &fr.frame, &fr.time, &fr.video_key],
+        )?;
+    }
+    Ok(())
 }

@@ -353,5 +353,5 @@ pub(super) fn write_stored(tx: &mut Transaction<'_>, f: &StoredFile) -> PgResult
     for c in &f.contexts {
         insert_context(tx, id, c)?;
     }
-    Ok(())
+    super::video::write_stored(tx, id, f)
 }

@@ -489,6 +489,8 @@ impl Store for SqliteStore {
                         exif: None,
                         features: None,
                         contexts: Vec::new(),
+                        video: None,
+                        frame: None,
                     },
                 ))
             })?
@@ -522,6 +524,7 @@ impl Store for SqliteStore {
                     .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
                     .optional()?;
                 f.contexts = self.contexts(id)?;
+                (f.video, f.frame) = video::stored(&self.conn, id)?;
                 Ok((id, f))
             })
             .collect()

@@ -7,7 +7,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::write::{upsert_file, write_hashes};
 use crate::analyze::Analysis;
-use crate::corpus::FrameOf;
+use crate::corpus::{FrameOf, StoredFile, StoredFrame, StoredVideo};
 use crate::error::Result;
 use crate::hash::SETTINGS_VERSION;
 use crate::video::Video;
@@ -119,3 +119,57 @@ pub(super) fn counts(conn: &Connection) -> Result<(i64, i64, f64)> {
 /// SQL condition true for the rows of `files` (aliased `f`) that are not
 /// frames of a video.
 pub(super) const NOT_A_FRAME: &str = "f.id NOT IN (SELECT file_id FROM video_frames)";
+
+/// The video row of `file_id` and the link of it to its video, as
+/// `corpus copy` moves them.
+pub(super) fn stored(
+    conn: &Connection,
+    file_id: i64,
+) -> Result<(Option<StoredVideo>, Option<StoredFrame>)> {
+    let video = conn
+        .prepare_cached("SELECT settings, duration, container FROM videos WHERE file_id = ?1")?
+        .query_row([file_id], |r| {
+            Ok(StoredVideo {
+                settings: r.get(0)?,
+                duration: r.get(1)?,
+                container: r.get(2)?,
+            })
+        })
+        .optional()?;
+    let frame = conn
+        .prepare_cached(
+            "SELECT f.path, vf.frame, vf.time FROM video_frames vf
+             JOIN files f ON f.id = vf.video_id WHERE vf.file_id = ?1",
+        )?
+        .query_row([file_id], |r| {
+            Ok(StoredFrame {
+                video_key: r.get(0)?,
+                frame: r.get(1)?,
+                time: r.get(2)?,
+            })
+        })
+        .optional()?;
+    Ok((video, frame))
+}
+
+/// Writes the video row of the stored file `id` and its link to its video
+/// (which must be stored already: `corpus copy` writes files in id order,
+/// a video before its frames; a frame whose video is absent stays
+/// unlinked, and the copy's check then fails).
+pub(super) fn write_stored(tx: &Transaction<'_>, id: i64, f: &StoredFile) -> Result<()> {
+    if let Some(v) = &f.video {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO videos (file_id, settings, duration, container)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![id, v.settings, v.duration, v.container])?;
+    }
+    if let Some(fr) = &f.frame {
+        tx.prepare_cached(
+            "INSERT OR REPLACE INTO video_frames (file_id, video_id, frame, time)
+             SELECT ?1, id, ?2, ?3 FROM files WHERE path = ?4",
+        )?
+        .execute(params![id, fr.frame, fr.time, fr.video_key])?;
+    }
+    Ok(())
+}

@@ -346,5 +346,5 @@ pub(super) fn write_stored(tx: &Transaction<'_>, f: &StoredFile) -> Result<()> {
     for c in &f.contexts {
         insert_context(tx, id, c, true)?;
     }
-    Ok(())
+    super::video::write_stored(tx, id, f)
 }
