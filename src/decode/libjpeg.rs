@@ -26,6 +26,11 @@ use mozjpeg_sys::{jpeg_common_struct, jpeg_decompress_struct, J_COLOR_SPACE};
 use super::Limits;
 use crate::error::FileError;
 
+// A fatal libjpeg error unwinds (see above): with `panic = "abort"` every
+// corrupt JPEG would end the process, so such a build is refused.
+#[cfg(panic = "abort")]
+compile_error!("provcheck's JPEG decoding needs panic = \"unwind\" (src/decode/libjpeg.rs)");
+
 /// Most scans a progressive or multi-scan JPEG may have; past it the file
 /// is refused (a few hundred scans of nothing make a decoder spin). The value
 /// of libjpeg-turbo's own guard (`TJPARAM_SCANLIMIT`, `djpeg -maxscans` in
