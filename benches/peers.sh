@@ -3,7 +3,11 @@
 # files in the same run, timed by hyperfine, printed as a Markdown table of
 # ratios (the table in BENCHMARKS.md comes from here).
 #
-#   benches/peers.sh [PHOTOS_DIR]      (default ../shared/data/photos)
+#   [PROVCHECK_BIN=...] [BASELINE_BIN=...] benches/peers.sh [PHOTOS_DIR]
+#                                        (default ../shared/data/photos)
+#
+# BASELINE_BIN: another provcheck binary (e.g. built from main) timed in the
+# same run as the row `provcheck-baseline`, for before/after figures.
 #
 # Peers, installed from their registries when missing: Python imagehash
 # (pHash) and pdqhash (PyPI), Pillow's libjpeg-turbo full and 1/8-scaled
@@ -28,12 +32,21 @@ mkdir -p "$work"
 command -v hyperfine >/dev/null || apt-get install -y hyperfine >/dev/null
 python3 -c 'import imagehash, pdqhash, PIL' 2>/dev/null ||
     python3 -m pip install --quiet imagehash pdqhash pillow
-if ! command -v czkawka_cli >/dev/null; then
-    cargo install --locked czkawka_cli >/dev/null 2>&1 ||
+# NO_INSTALL=1: no cargo install (czkawka_cli's row is skipped if absent).
+if ! command -v czkawka_cli >/dev/null && [ "${NO_INSTALL:-0}" != 1 ]; then
+    # CARGO_LOCK: a lock file every cargo command of a shared machine
+    # takes (the build of czkawka_cli takes minutes of both cores).
+    ${CARGO_LOCK:+flock "$CARGO_LOCK"} cargo install --locked czkawka_cli >/dev/null 2>&1 ||
         echo "peers.sh: czkawka_cli could not be installed; its row is skipped" >&2
 fi
-(cd "$root" && cargo build --release --quiet)
-provcheck=$root/target/release/provcheck
+# PROVCHECK_BIN: a release binary already built (on a shared machine, built
+# under its cargo lock); otherwise it is built here.
+if [ -n "${PROVCHECK_BIN:-}" ]; then
+    provcheck=$PROVCHECK_BIN
+else
+    (cd "$root" && cargo build --release --quiet)
+    provcheck=${CARGO_TARGET_DIR:-$root/target}/release/provcheck
+fi
 
 # --- file sets ------------------------------------------------------------
 python3 - "$photos" "$work" <<'EOF'
@@ -94,6 +107,9 @@ for set in camera web; do
         -n imagehash-phash "python3 $work/peer.py imagehash $dir"
         -n pdqhash "python3 $work/peer.py pdqhash $dir"
     )
+    if [ -n "${BASELINE_BIN:-}" ]; then
+        cmds+=(-n provcheck-baseline "$BASELINE_BIN -q --format jsonl hash $dir")
+    fi
     if command -v czkawka_cli >/dev/null; then
         # -H: no hash cache, so every run hashes every file.
         cmds+=(-n czkawka_cli "czkawka_cli image -d $dir -H -W -N -M")
@@ -103,10 +119,14 @@ for set in camera web; do
 done
 
 peak=$( { /usr/bin/time -f %M "$provcheck" -q --format jsonl hash "$work/24mp" >/dev/null; } 2>&1 | tail -n 1)
+base_peak=0
+if [ -n "${BASELINE_BIN:-}" ]; then
+    base_peak=$( { /usr/bin/time -f %M "$BASELINE_BIN" -q --format jsonl hash "$work/24mp" >/dev/null; } 2>&1 | tail -n 1)
+fi
 
-python3 - "$work" "$peak" <<'EOF'
+python3 - "$work" "$peak" "$base_peak" <<'EOF'
 import json, os, sys
-work, peak_kb = sys.argv[1], int(sys.argv[2])
+work, peak_kb, base_peak_kb = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def load(s):
     return {r["command"]: r for r in json.load(open(os.path.join(work, s + ".json")))["results"]}
 print("| set | tool | wall s | CPU s | provcheck faster by |")
@@ -126,5 +146,11 @@ for s in ("camera", "web"):
     dcpu = draft["user"] + draft["system"]
     print(f"- {s}: CPU time {cpu:.2f} s = {cpu / dcpu:.2f}× libjpeg-turbo scaled decode ({dcpu:.2f} s); "
           f"1 → 2 threads {one['mean'] / p['mean']:.2f}× faster")
+    if "provcheck-baseline" in r:
+        b = r["provcheck-baseline"]
+        bcpu = b["user"] + b["system"]
+        print(f"  - baseline: CPU time {bcpu:.2f} s = {bcpu / dcpu:.2f}× the scaled decode")
 print(f"- peak memory hashing 8 × 24-megapixel JPEGs on every core: {peak_kb / 1024:.0f} MB")
+if base_peak_kb:
+    print(f"  - baseline: {base_peak_kb / 1024:.0f} MB")
 EOF

@@ -188,8 +188,11 @@ im_as BMP3 bmp-palette4.bmp base.png -colors 16 -type palette
 im_as BMP3 bmp-palette1.bmp base.png -monochrome
 im_as BMP3 bmp-palette8-rle.bmp base.png -colors 256 -type palette -compress rle
 
-# JPEG: baseline, progressive, grey, CMYK (Adobe), 4:4:4, restart markers;
-# arithmetic coding and lossless are coding processes the decoder lacks.
+# JPEG: baseline, progressive, grey, CMYK (Adobe), 4:4:4, restart markers,
+# arithmetic coding (sequential and progressive); where cjpeg is
+# libjpeg-turbo 3 or later (it has -lossless), also 12-bit samples and
+# lossless coding, coding processes provcheck's decoder lacks (named as
+# unsupported).
 convert base.png -strip ppm:base.ppm
 cj() { # name expect options...
     name=$1
@@ -204,7 +207,17 @@ cj jpeg-progressive.jpg hash -quality 85 -progressive
 cj jpeg-444.jpg hash -quality 85 -sample 1x1
 cj jpeg-restart.jpg hash -quality 85 -restart 1
 cj jpeg-grey.jpg hash -quality 85 -grayscale
-cj jpeg-arithmetic.jpg unsupported -quality 85 -arithmetic
+cj jpeg-arithmetic.jpg hash -quality 85 -arithmetic
+cj jpeg-arithmetic-progressive.jpg hash -quality 85 -arithmetic -progressive
+if cjpeg -help 2>&1 | grep -q -- -lossless; then
+    cjpeg -precision 12 -quality 85 -outfile jpeg-12bit.jpg base.ppm
+    cjpeg -lossless 1 -outfile jpeg-lossless.jpg base.ppm
+    for f in jpeg-12bit.jpg jpeg-lossless.jpg; do
+        # The source stands in for the reference decode (not compared).
+        convert base.ppm -strip PNG24:"$f.ref.png"
+        add "$f" unsupported
+    done
+fi
 im jpeg-cmyk.jpg base.png -colorspace cmyk -quality 90
 rm base.ppm
 

@@ -32,6 +32,17 @@ impl Depth {
     pub(crate) fn features(self) -> bool {
         self != Depth::Hashes
     }
+
+    /// The hashes beyond the whole picture's this depth needs: none for
+    /// `hash`, the sub-frames and content area for a query, the sub-frames
+    /// and windows for a reference.
+    pub fn parts(self) -> crate::hash::Parts {
+        crate::hash::Parts {
+            crops: self != Depth::Hashes,
+            windows: self == Depth::Reference,
+            content: self == Depth::Query,
+        }
+    }
 }
 
 /// Everything provcheck learns from one image file.
@@ -284,7 +295,7 @@ pub fn analyze_bytes(bytes: &[u8], limits: &Limits, depth: Depth) -> Result<Anal
 /// The hashes of a working picture (a still's, or a video frame's) and, at
 /// [`Depth::Query`] and deeper, its local features.
 pub(crate) fn hash_grey(grey: &crate::decode::Grey, depth: Depth) -> (Hashes, Option<Features>) {
-    let hashes = hash_image(grey, depth == Depth::Reference);
+    let hashes = hash_image(grey, depth.parts());
     let local = depth.features().then(|| Features::of(grey));
     (hashes, local)
 }

@@ -12,6 +12,7 @@ use crate::error::FileError;
 
 pub mod alpha;
 pub mod jpeg;
+pub mod libjpeg;
 pub mod tiff;
 pub mod working;
 pub use working::{decode_working, Grey, Working};
@@ -125,15 +126,9 @@ fn isobmff_brand(bytes: &[u8]) -> Option<String> {
 pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
     let format = sniff(bytes)?;
     let name = format_name(format);
-    if format == ImageFormat::Jpeg && !has_jpeg_end(bytes) {
-        return Err(FileError::Decode {
-            format: name.to_string(),
-            reason: "truncated: no end-of-image marker".to_string(),
-        });
-    }
     if format == ImageFormat::Jpeg {
-        if let Some(process) = jpeg::unsupported_process(bytes) {
-            return Err(FileError::Unsupported(process));
+        if let Some(image) = jpeg_full(bytes, limits)? {
+            return finish(image, name);
         }
     }
     if format == ImageFormat::Tiff && tiff::handles(bytes) {
@@ -169,6 +164,40 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
         alpha::flatten(DynamicImage::from_decoder(decoder).map_err(|e| decode_error(name, e))?);
     image.apply_orientation(orientation);
     finish(image, name)
+}
+
+/// A JPEG of grey, RGB or YCbCr samples decoded whole by libjpeg-turbo
+/// (any coding process it implements, see [`jpeg::open`]), its EXIF
+/// orientation applied; `None` for CMYK/YCCK files, left to the general
+/// decoder.
+fn jpeg_full(bytes: &[u8], limits: &Limits) -> Result<Option<DynamicImage>, FileError> {
+    let opened = jpeg::open(bytes, limits)?;
+    let header = opened.header;
+    if !header.is_grey_or_colour() {
+        return Ok(None);
+    }
+    if header.width < MIN_DIMENSION || header.height < MIN_DIMENSION {
+        return Err(FileError::TooSmall {
+            width: header.width,
+            height: header.height,
+        });
+    }
+    let grey = header.is_grey();
+    let px = opened.decode(8, grey)?;
+    let image = match grey {
+        true => image::GrayImage::from_raw(px.width, px.height, px.data).map(DynamicImage::from),
+        false => image::RgbImage::from_raw(px.width, px.height, px.data).map(DynamicImage::from),
+    };
+    let mut image = image.ok_or_else(|| FileError::Decode {
+        format: "jpeg".into(),
+        reason: "decoded buffer does not match its size".into(),
+    })?;
+    let orientation = crate::exif::read_exif(bytes)
+        .orientation
+        .and_then(|o| image::metadata::Orientation::from_exif(o as u8))
+        .unwrap_or(image::metadata::Orientation::NoTransforms);
+    image.apply_orientation(orientation);
+    Ok(Some(image))
 }
 
 /// A decoded picture (orientation applied) checked for PDQ's minimum size.

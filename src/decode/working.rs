@@ -1,16 +1,15 @@
 //! The working picture every hash is taken from: the luma plane of an image,
-//! binned by a whole factor to about 1536–3071 pixels on the long side, with
-//! the EXIF orientation applied. JPEGs are decoded straight to luma (no
-//! chroma IDCT or colour conversion); the binning plays the part of a scaled
-//! DCT decode, as each bin is the mean of the pixels it covers.
+//! about 1536–3071 pixels on the long side, with the EXIF orientation
+//! applied. JPEGs are decoded by libjpeg-turbo straight to luma (no chroma
+//! IDCT or colour conversion) at the smallest DCT scale (M/8) that keeps the
+//! long side at least [`WORK_SIDE`]; other pictures (and what is still
+//! larger than twice that) are binned, each bin the mean of the pixels it
+//! covers.
 
 use image::imageops;
 use image::{DynamicImage, ImageBuffer, Luma};
-use zune_core::colorspace::ColorSpace;
-use zune_core::options::DecoderOptions;
-use zune_jpeg::JpegDecoder;
 
-use super::{decode, has_jpeg_end, sniff, Limits, MIN_DIMENSION};
+use super::{decode, jpeg, sniff, Limits, MIN_DIMENSION};
 use crate::error::FileError;
 
 /// A luma plane, one `f32` (0–255) per pixel.
@@ -83,51 +82,35 @@ pub fn grey_of(image: &DynamicImage) -> Grey {
     Grey::from_raw(w, h, luma).unwrap_or_default()
 }
 
-/// The fast path for baseline and progressive YCbCr or grey JPEGs. `None`
-/// when the file is anything else or the fast decoder declines it; the
-/// general decoder then takes it and reports any error in its own words.
+/// JPEGs of grey, RGB or YCbCr samples, decoded by libjpeg-turbo to grey at
+/// the smallest M/8 DCT scale whose long side is at least [`WORK_SIDE`]
+/// (see [`super::libjpeg`]), then binned like any other picture. `None` for
+/// other formats and for CMYK/YCCK JPEGs (the general decoder takes those).
 fn jpeg_luma(
     bytes: &[u8],
     limits: &Limits,
     orientation: Option<u16>,
 ) -> Result<Option<Working>, FileError> {
-    if sniff(bytes)? != image::ImageFormat::Jpeg || !has_jpeg_end(bytes) {
+    if sniff(bytes)? != image::ImageFormat::Jpeg {
         return Ok(None);
     }
-    let side = usize::try_from(limits.max_pixels).unwrap_or(usize::MAX);
-    let options = DecoderOptions::default()
-        .set_max_width(side)
-        .set_max_height(side)
-        .jpeg_set_out_colorspace(ColorSpace::Luma);
-    let mut decoder = JpegDecoder::new_with_options(std::io::Cursor::new(bytes), options);
-    if decoder.decode_headers().is_err() {
+    let jpeg = jpeg::open(bytes, limits)?;
+    let header = jpeg.header;
+    if !header.is_grey_or_colour() {
         return Ok(None);
     }
-    let (Some(info), Some(input)) = (decoder.info(), decoder.input_colorspace()) else {
-        return Ok(None);
-    };
-    if !matches!(input, ColorSpace::YCbCr | ColorSpace::Luma) {
-        return Ok(None);
-    }
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    if u64::from(w) * u64::from(h) > limits.max_pixels {
-        return Err(FileError::TooManyPixels {
+    let (w, h) = (header.width, header.height);
+    if w < MIN_DIMENSION || h < MIN_DIMENSION {
+        return Err(FileError::TooSmall {
             width: w,
             height: h,
-            limit: limits.max_pixels,
         });
     }
-    if w < MIN_DIMENSION || h < MIN_DIMENSION {
-        return Ok(None);
-    }
-    let Ok(luma) = decoder.decode() else {
-        return Ok(None);
-    };
-    if luma.len() != (w as usize) * (h as usize) {
-        return Ok(None);
-    }
+    let (m, _, _) = header.scale_for(WORK_SIDE);
+    let px = jpeg.decode(m, true)?;
+    let (sw, sh) = (px.width, px.height);
     let grey = orient(
-        bin(&luma, w, h, factor(w, h, WORK_SIDE)),
+        bin(&px.data, sw, sh, factor(sw, sh, WORK_SIDE)),
         orientation.unwrap_or(1),
     );
     let turned = matches!(orientation, Some(5..=8));

@@ -20,8 +20,9 @@ use crate::decode::working::{bin, factor};
 use crate::decode::Grey;
 
 /// Version of the hash settings. Stored with every hash; a cached hash made
-/// with other settings is recomputed. Bump it whenever any output changes.
-pub const SETTINGS_VERSION: i64 = 11;
+/// with other settings is recomputed. Bump it whenever any output changes
+/// (12: JPEGs decoded by libjpeg-turbo at an M/8 DCT scale).
+pub const SETTINGS_VERSION: i64 = 12;
 
 /// The standard sub-frames, as (left, top, right, bottom) margins cut off.
 /// Centred crops, one edge cut (banners, captions), corners cut (the
@@ -172,11 +173,25 @@ pub struct Hashes {
 /// (binned from the working picture; pHash shrinks it to 16×16 anyway).
 pub const SMALL_SIDE: u32 = 128;
 
+/// The hashes beyond the whole picture's that a command needs: `hash`
+/// prints the whole picture's only; a reference stores its sub-frames and
+/// windows; a query searches with the sub-frames and the content area.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Parts {
+    /// PDQ of the [`CROPS`] sub-frames.
+    pub crops: bool,
+    /// PDQ of the [`window`]s.
+    pub windows: bool,
+    /// The content area inside borders ([`content::content_area`]).
+    pub content: bool,
+}
+
 /// Hashes a working picture (see [`crate::decode::working`]): PDQ of the
-/// whole and of its sub-frames (and of its windows if `windows`: references
-/// only) from the one filtered plane, pHash and the two-tone share from a
-/// plane binned to [`SMALL_SIDE`].
-pub fn hash_image(grey: &Grey, windows: bool) -> Hashes {
+/// whole and, as `parts` asks, of its sub-frames and windows from the one
+/// filtered plane and of its content area; pHash and the two-tone share
+/// from a plane binned to [`SMALL_SIDE`]. Parts not asked for are left
+/// empty.
+pub fn hash_image(grey: &Grey, parts: Parts) -> Hashes {
     let blurred = pdq::Blurred::new(grey);
     let (w, h) = grey.dimensions();
     let (dct, quality) = blurred.dct(0, 0, w, h);
@@ -189,18 +204,28 @@ pub fn hash_image(grey: &Grey, windows: bool) -> Hashes {
         pdq_variants: variants,
         pdq_quality: quality,
         phash,
-        crops: crop_hashes(&blurred, w, h),
-        windows: match windows {
+        crops: match parts.crops {
+            true => crop_hashes(&blurred, w, h),
+            false => Vec::new(),
+        },
+        windows: match parts.windows {
             true => window_hashes(&blurred, w, h),
             false => Vec::new(),
         },
-        content: content::content_area(grey).map(|((x, y, cw, ch), frame)| {
-            let part = image::imageops::crop_imm(grey, x, y, cw, ch).to_image();
-            (frame, pdq::pdq_dihedral(&part).0)
-        }),
+        content: parts.content.then(|| content_hashes(grey)).flatten(),
         low_information: is_low_information(&variants[0], quality, phash)
             || two_tone_share(&bytes) >= TWO_TONE_SHARE,
     }
+}
+
+/// The content area of a plane, when there is one, with the PDQ of its
+/// eight variants (its own filter pass: the area's box windows differ from
+/// the whole's).
+fn content_hashes(grey: &Grey) -> Option<(Frame, [Pdq; 8])> {
+    content::content_area(grey).map(|((x, y, cw, ch), frame)| {
+        let part = image::imageops::crop_imm(grey, x, y, cw, ch).to_image();
+        (frame, pdq::pdq_dihedral(&part).0)
+    })
 }
 
 /// PDQ of each standard sub-frame of a `w`×`h` plane, sampled from the

@@ -155,7 +155,7 @@ pub(crate) fn sample_frames(
         .ok_or_else(|| FileError::Video(format!("frame {} has the wrong size", raw.index)))?;
         // Hashes first: a frame dropped as a near-duplicate or for low
         // information (and not the poster) needs no local features.
-        let hashes = crate::hash::hash_image(&grey, depth == Depth::Reference);
+        let hashes = crate::hash::hash_image(&grey, depth.parts());
         let near = last_kept.is_some_and(|p| p.distance(&hashes.pdq) <= NEAR);
         let keep = !hashes.low_information && !near;
         if keep {
