@@ -131,6 +131,7 @@ pub fn analyze(
     };
     let result = super::sample_frames(
         || frames.next_frame(),
+        false,
         &limits.video.sampling,
         depth,
         container,

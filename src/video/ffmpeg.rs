@@ -1,8 +1,13 @@
-//! Decoded frames of a video from an `ffmpeg` child: every frame scaled to
-//! at most [`super::FRAME_SIDE`] pixels on its long side (display rotation
-//! applied by FFmpeg), as 8-bit grey on a pipe, with its presentation time
-//! and number from the `showinfo` filter on stderr (timestamps from the
-//! stream, so variable frame rates and edit lists come out right).
+//! The sampled frames of a video from an `ffmpeg` child. FFmpeg decodes
+//! every frame and applies the sampling rule itself (a `select` filter,
+//! [`super::sample::select_expression`]); only the sampled frames are
+//! scaled to at most [`crate::decode::working::WORK_SIDE`] pixels on their long side
+//! (display rotation applied by FFmpeg) and leave it, as 8-bit grey on a
+//! pipe. A `showinfo` filter before the selection logs every decoded frame
+//! (its number and time: the count and the end of the stream), one after
+//! it the sampled ones (time and size); times come from the stream's
+//! timestamps, counted from the container's start as FFmpeg shifts them, so
+//! variable frame rates and edit lists come out right.
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -12,7 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use super::tool::{Bounded, Tools};
-use super::RawFrame;
+use super::{RawFrame, Sampling};
 use crate::error::FileError;
 
 /// Longest stderr line kept (showinfo lines are ~300 bytes).
@@ -20,35 +25,52 @@ const MAX_LINE: u64 = 8 * 1024;
 /// Error and warning lines kept for the message of a failure.
 const KEPT_MESSAGES: usize = 6;
 
-/// One `showinfo` line: frame number, presentation time, size.
+/// Sampled frames read ahead of the hashing (FFmpeg decodes on while the
+/// frames before are hashed; at most this many frames, each at most
+/// `WORK_SIDE`² bytes, wait in memory).
+const READ_AHEAD: usize = 4;
+
+/// Decoded frames whose number is remembered to name a sampled one.
+const RECENT: usize = 256;
+
+/// One `showinfo` line: frame number (counted by that filter), timestamp
+/// (in the stream's time base), presentation time, size.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Shown {
     n: u64,
+    pts: i64,
     pts_time: f64,
     width: u32,
     height: u32,
 }
 
+/// Frames decoded so far and the time of the last one (seconds).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Decoded {
+    pub frames: u64,
+    pub last_time: f64,
+}
+
 /// The frames of a video as FFmpeg decodes them, in presentation order.
 pub struct FfmpegFrames {
     child: Bounded,
-    stdout: ChildStdout,
-    shown: mpsc::Receiver<Shown>,
+    /// Frames read from the pipe by their own thread; `Err` when the
+    /// output ended inside a frame.
+    frames: mpsc::Receiver<Result<RawFrame, ()>>,
     messages: Arc<Mutex<Vec<String>>>,
-    reader: Option<std::thread::JoinHandle<()>>,
-    start: f64,
+    decoded: Arc<Mutex<Decoded>>,
+    readers: Vec<std::thread::JoinHandle<()>>,
     deadline: Instant,
     started: Instant,
 }
 
 impl FfmpegFrames {
-    /// Starts decoding `path`; `start` is the container's start time
-    /// (subtracted from every timestamp), `side` the long side frames are
-    /// scaled down to.
+    /// Starts decoding `path`, sampled by `sampling`'s rule; `side` is the
+    /// long side sampled frames are scaled down to.
     pub fn open(
         tools: &Tools,
         path: &Path,
-        start: f64,
+        sampling: &Sampling,
         side: u32,
         deadline: Instant,
     ) -> Result<FfmpegFrames, FileError> {
@@ -57,8 +79,9 @@ impl FfmpegFrames {
             true => "showinfo=checksum=0",
             false => "showinfo",
         };
+        let select = super::sample::select_expression(sampling);
         let filter = format!(
-            "scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease,format=gray,{showinfo}"
+            "{showinfo},select='{select}',scale=w='min({side},iw)':h='min({side},ih)':force_original_aspect_ratio=decrease,format=gray,{showinfo}"
         );
         cmd.args([
             "-hide_banner",
@@ -78,45 +101,40 @@ impl FfmpegFrames {
         };
         let (tx, shown) = mpsc::sync_channel(64);
         let messages = Arc::new(Mutex::new(Vec::new()));
-        let kept = Arc::clone(&messages);
-        let reader = std::thread::Builder::new()
+        let decoded = Arc::new(Mutex::new(Decoded::default()));
+        let (kept, counted) = (Arc::clone(&messages), Arc::clone(&decoded));
+        let log = std::thread::Builder::new()
             .name("provcheck-ffmpeg-stderr".into())
-            .spawn(move || read_stderr(stderr, &tx, &kept))
+            .spawn(move || read_stderr(stderr, &tx, &kept, &counted))
+            .map_err(FileError::Io)?;
+        let (sender, frames) = mpsc::sync_channel(READ_AHEAD);
+        let pipe = std::thread::Builder::new()
+            .name("provcheck-ffmpeg-frames".into())
+            .spawn(move || read_frames(stdout, &shown, &sender))
             .map_err(FileError::Io)?;
         Ok(FfmpegFrames {
             child,
-            stdout,
-            shown,
+            frames,
             messages,
-            reader: Some(reader),
-            start,
+            decoded,
+            readers: vec![log, pipe],
             deadline,
             started: Instant::now(),
         })
     }
 
-    /// The next frame, or `None` at the end of the stream.
+    /// The next sampled frame, or `None` at the end of the stream.
     ///
     /// Errors: [`FileError::TimedOut`] when the deadline passed (the child
     /// is killed), [`FileError::Video`] when FFmpeg failed, with its message.
     pub fn next_frame(&mut self) -> Result<Option<RawFrame>, FileError> {
-        let Ok(info) = self.shown.recv() else {
-            return self.end();
-        };
-        let len = info.width as usize * info.height as usize;
-        let mut buf = vec![0u8; len];
-        if len == 0 || self.stdout.read_exact(&mut buf).is_err() {
-            return self.end().and(Err(FileError::Video(
+        match self.frames.recv() {
+            Ok(Ok(frame)) => Ok(Some(frame)),
+            Ok(Err(())) => self.end().and(Err(FileError::Video(
                 "ffmpeg's output ended inside a frame".into(),
-            )));
+            ))),
+            Err(_) => self.end(),
         }
-        Ok(Some(RawFrame {
-            index: info.n,
-            time: (info.pts_time - self.start).max(0.0),
-            width: info.width,
-            height: info.height,
-            luma: buf,
-        }))
     }
 
     /// Stops decoding early (the child is killed and reaped).
@@ -126,10 +144,10 @@ impl FfmpegFrames {
 
     /// The end of the stream: reaps the child and says how it ended.
     fn end(&mut self) -> Result<Option<RawFrame>, FileError> {
-        // Whatever remains on stdout is drained so the child can exit.
-        let _ = std::io::copy(&mut (&mut self.stdout).take(1 << 30), &mut std::io::sink());
+        // The frame reader drains what remains on stdout, so the child can
+        // exit.
         let (ok, timed_out) = self.child.finish(false);
-        if let Some(r) = self.reader.take() {
+        for r in self.readers.drain(..) {
             let _ = r.join();
         }
         if timed_out || Instant::now() >= self.deadline {
@@ -144,11 +162,46 @@ impl FfmpegFrames {
         Ok(None)
     }
 
+    /// Frames decoded so far (sampled or not) and the last one's time.
+    pub fn decoded(&self) -> Decoded {
+        self.decoded.lock().map(|d| *d).unwrap_or_default()
+    }
+
     /// FFmpeg's error and warning messages so far (a damaged stream often
     /// decodes with errors and exit status 0).
     pub fn messages(&self) -> Vec<String> {
         self.messages.lock().map(|m| m.clone()).unwrap_or_default()
     }
+}
+
+/// Reads the sampled frames from FFmpeg's stdout, each of the size its
+/// `showinfo` line gives, into `out` until the log ends (then drains the
+/// pipe) or `out`'s receiver is gone; `Err` when the output ends inside a
+/// frame.
+fn read_frames(
+    mut stdout: ChildStdout,
+    shown: &mpsc::Receiver<Shown>,
+    out: &mpsc::SyncSender<Result<RawFrame, ()>>,
+) {
+    while let Ok(info) = shown.recv() {
+        let len = info.width as usize * info.height as usize;
+        let mut buf = vec![0u8; len];
+        if len == 0 || stdout.read_exact(&mut buf).is_err() {
+            let _ = out.send(Err(()));
+            return;
+        }
+        let frame = RawFrame {
+            index: info.n,
+            time: info.pts_time.max(0.0),
+            width: info.width,
+            height: info.height,
+            luma: buf,
+        };
+        if out.send(Ok(frame)).is_err() {
+            return;
+        }
+    }
+    let _ = std::io::copy(&mut stdout.take(1 << 30), &mut std::io::sink());
 }
 
 /// Whether this FFmpeg's `showinfo` can leave out its per-plane checksums
@@ -175,15 +228,21 @@ fn reason(messages: &[String]) -> String {
         .unwrap_or_else(|| "ffmpeg failed without a message".into())
 }
 
-/// Reads FFmpeg's log (`-loglevel level+info`): showinfo lines go to `tx`,
-/// error and warning messages to `kept` (the last few, as `level: text`).
+/// Reads FFmpeg's log (`-loglevel level+info`): the first `showinfo`'s
+/// lines (every decoded frame) are counted in `decoded`, the second's
+/// (sampled frames) go to `tx` with the number of the decoded frame of the
+/// same timestamp; error and warning messages go to `kept` (the last few,
+/// as `level: text`).
 fn read_stderr(
     stderr: std::process::ChildStderr,
     tx: &mpsc::SyncSender<Shown>,
     kept: &Mutex<Vec<String>>,
+    decoded: &Mutex<Decoded>,
 ) {
     let mut r = BufReader::new(stderr);
     let mut line = Vec::new();
+    let mut recent: std::collections::VecDeque<(i64, u64)> =
+        std::collections::VecDeque::with_capacity(RECENT);
     loop {
         line.clear();
         match (&mut r).take(MAX_LINE).read_until(b'\n', &mut line) {
@@ -192,7 +251,26 @@ fn read_stderr(
         }
         let text = String::from_utf8_lossy(&line);
         if let Some(s) = parse_showinfo(&text) {
-            if tx.send(s).is_err() {
+            if text.starts_with("[Parsed_showinfo_0 ") {
+                if recent.len() == RECENT {
+                    recent.pop_front();
+                }
+                recent.push_back((s.pts, s.n));
+                if let Ok(mut d) = decoded.lock() {
+                    d.frames += 1;
+                    d.last_time = s.pts_time.max(0.0);
+                }
+                continue;
+            }
+            // The decoded frame of this timestamp (the latest one when
+            // timestamps repeat), else the last decoded.
+            let n = recent
+                .iter()
+                .rev()
+                .find(|(pts, _)| *pts == s.pts)
+                .or(recent.back())
+                .map_or(s.n, |(_, n)| *n);
+            if tx.send(Shown { n, ..s }).is_err() {
                 return;
             }
         } else if let Some(m) = message(&text) {
@@ -237,10 +315,12 @@ fn parse_showinfo(line: &str) -> Option<Shown> {
         line[at..].split_whitespace().next()
     };
     let n = field(" n:")?.parse().ok()?;
+    let pts = field(" pts:")?.parse().unwrap_or(i64::MIN);
     let pts_time: f64 = field(" pts_time:")?.parse().ok()?;
     let (w, h) = field(" s:")?.split_once('x')?;
     Some(Shown {
         n,
+        pts,
         pts_time: if pts_time.is_finite() { pts_time } else { 0.0 },
         width: w.parse().ok()?,
         height: h.parse().ok()?,
@@ -258,6 +338,7 @@ mod tests {
             parse_showinfo(line),
             Some(Shown {
                 n: 249,
+                pts: 127488,
                 pts_time: 9.96,
                 width: 640,
                 height: 272

@@ -126,12 +126,14 @@ fn iso_seconds(s: &str) -> Result<Option<String>, String> {
         .map_err(|_| format!("creation_time {s:?} is not a valid date and time; left out"))
 }
 
-/// Samples the frames `next` yields and hashes the kept ones to `depth`,
-/// the first decoded frame always hashed as the video's poster (the
+/// Samples the frames `next` yields (or, when `preselected`, takes them
+/// all: FFmpeg sampled them by the same rule) and hashes the kept ones to
+/// `depth`, the first frame always hashed as the video's poster (the
 /// hashes of the video as a whole). Returns the poster and the video's
 /// frames.
 pub(crate) fn sample_frames(
     mut next: impl FnMut() -> Result<Option<RawFrame>, FileError>,
+    preselected: bool,
     sampling: &Sampling,
     depth: Depth,
     container: Container,
@@ -144,7 +146,11 @@ pub(crate) fn sample_frames(
     while let Some(raw) = next()? {
         looked_at += 1;
         last_time = raw.time;
-        let Some(reason) = sampler.offer(&raw) else {
+        let offered = match preselected {
+            true => Some(sampler.classify(raw.time)),
+            false => sampler.offer(&raw),
+        };
+        let Some(reason) = offered else {
             continue;
         };
         let grey = Grey::from_raw(
@@ -232,18 +238,16 @@ pub fn read_video(
             limit: limits.max_pixels,
         });
     }
-    let start = container.start_time;
     let side = crate::decode::working::WORK_SIDE;
-    let mut source = ffmpeg::FfmpegFrames::open(&tools, path, start, side, deadline)?;
-    let result = sample_frames(
-        || source.next_frame(),
-        &limits.video.sampling,
-        depth,
-        container,
-    );
-    let messages = source.messages();
+    let sampling = &limits.video.sampling;
+    let mut source = ffmpeg::FfmpegFrames::open(&tools, path, sampling, side, deadline)?;
+    let result = sample_frames(|| source.next_frame(), true, sampling, depth, container);
+    let (messages, decoded) = (source.messages(), source.decoded());
     source.stop();
-    let (poster, video) = result?;
+    let (poster, mut video) = result?;
+    // Every decoded frame was looked at by FFmpeg's selection.
+    video.looked_at = decoded.frames.max(video.looked_at);
+    video.last_time = decoded.last_time.max(video.last_time);
     if let Some(why) = truncated(&video, &messages) {
         return Err(FileError::Video(why));
     }

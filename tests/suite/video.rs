@@ -297,3 +297,41 @@ fn eval_videos_finds_grabbed_stills_in_their_clip_and_no_distractor() {
     assert_eq!(e["distractor_queries"], 1, "{e}");
     assert_eq!(e["distractor_false_matches"], 0, "{e}");
 }
+
+/// MPEG-TS streams start late (1.4 s here): times are counted from the
+/// container's start, so a TS copy of a clip has the frames of the MP4 at
+/// the same times (they were once shifted by the start twice).
+#[test]
+fn an_mpeg_ts_copy_has_the_frames_and_times_of_its_mp4() {
+    if !have_ffmpeg("an_mpeg_ts_copy_has_the_frames_and_times_of_its_mp4") {
+        return;
+    }
+    let ws = Workspace::new();
+    let ts = ws.path().join("pans.ts");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-y", "-i"])
+        .arg(clip())
+        .args(["-c", "copy", "-output_ts_offset", "1.4"])
+        .arg(&ts)
+        .status()
+        .expect("ffmpeg runs");
+    assert!(status.success());
+    let frames = |path: &Path| -> Vec<(u64, String, String)> {
+        let out = ws.run_json(&["hash", path.to_str().unwrap()], 0);
+        out[0]["video"]["frames"]
+            .as_array()
+            .expect("video frames")
+            .iter()
+            .map(|f| {
+                (
+                    f["frame"].as_u64().unwrap(),
+                    format!("{:.2}", f["time"].as_f64().unwrap()),
+                    f["reason"].to_string(),
+                )
+            })
+            .collect()
+    };
+    let mp4 = frames(&clip());
+    assert!(mp4.len() >= 6, "{mp4:?}");
+    assert_eq!(frames(&ts), mp4);
+}
