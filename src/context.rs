@@ -2,7 +2,9 @@
 //! which caption, place, credit and licence. Read from CSV or JSONL files
 //! (untrusted text: trimmed, control characters removed, length-capped).
 
-use std::path::Path;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -180,8 +182,19 @@ impl ContextFormat {
 /// [`ContextFormat::of_path`] and [`parse_context`]). Errors: [`Error::Io`]
 /// if it cannot be read, [`Error::Context`] for the first bad record.
 pub fn read_context_file(path: &Path) -> Result<Vec<ContextRecord>> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    parse_context(&text, ContextFormat::of_path(path), path)
+    open_context_file(path)?.collect()
+}
+
+/// Opens a context file for reading record by record (see
+/// [`ContextRecords`]): memory stays bounded however long the file is.
+/// Errors: [`Error::Io`] if it cannot be opened.
+pub fn open_context_file(path: &Path) -> Result<ContextRecords<BufReader<File>>> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    Ok(ContextRecords::new(
+        BufReader::with_capacity(1 << 16, file),
+        ContextFormat::of_path(path),
+        path,
+    ))
 }
 
 /// Parses context records (untrusted text): each cleaned and checked (hex
@@ -193,34 +206,85 @@ pub fn parse_context(
     format: ContextFormat,
     origin: &Path,
 ) -> Result<Vec<ContextRecord>> {
-    let err = |record: usize, reason: String| Error::Context {
-        path: origin.to_path_buf(),
-        record,
-        reason,
-    };
-    let mut out = Vec::new();
-    match format {
-        ContextFormat::JsonLines => {
-            for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let rec: ContextRecord =
-                    serde_json::from_str(line).map_err(|e| err(i + 1, e.to_string()))?;
-                out.push(finish(rec).map_err(|e| err(i + 1, e))?);
-            }
+    ContextRecords::new(text.as_bytes(), format, origin).collect()
+}
+
+/// Context records read one at a time from any reader, each cleaned and
+/// checked as [`parse_context`] says; a bad record is an
+/// [`Error::Context`] naming its 1-based number, and ends the iteration.
+pub struct ContextRecords<R: BufRead> {
+    rows: Rows<R>,
+    origin: PathBuf,
+    /// Records (JSON lines or CSV data rows) read so far.
+    number: usize,
+    failed: bool,
+}
+
+enum Rows<R: BufRead> {
+    Json(std::io::Lines<R>),
+    Csv(csv::DeserializeRecordsIntoIter<R, CsvRow>),
+}
+
+impl<R: BufRead> ContextRecords<R> {
+    /// Records of `reader` in `format`; `origin` names the source in errors.
+    pub fn new(reader: R, format: ContextFormat, origin: &Path) -> Self {
+        let rows = match format {
+            ContextFormat::JsonLines => Rows::Json(reader.lines()),
+            ContextFormat::Csv => Rows::Csv(
+                csv::ReaderBuilder::new()
+                    .trim(csv::Trim::All)
+                    .from_reader(reader)
+                    .into_deserialize(),
+            ),
+        };
+        ContextRecords {
+            rows,
+            origin: origin.to_path_buf(),
+            number: 0,
+            failed: false,
         }
-        ContextFormat::Csv => {
-            let mut reader = csv::ReaderBuilder::new()
-                .trim(csv::Trim::All)
-                .from_reader(text.as_bytes());
-            for (i, row) in reader.deserialize::<CsvRow>().enumerate() {
-                let row = row.map_err(|e| err(i + 1, e.to_string()))?;
-                out.push(finish(row.into()).map_err(|e| err(i + 1, e))?);
+    }
+
+    fn next_record(&mut self) -> Option<std::result::Result<ContextRecord, String>> {
+        match &mut self.rows {
+            Rows::Json(lines) => loop {
+                self.number += 1;
+                let line = match lines.next()? {
+                    Ok(line) => line,
+                    Err(e) => return Some(Err(e.to_string())),
+                };
+                if !line.trim().is_empty() {
+                    let rec = serde_json::from_str::<ContextRecord>(&line);
+                    return Some(rec.map_err(|e| e.to_string()).and_then(finish));
+                }
+            },
+            Rows::Csv(rows) => {
+                self.number += 1;
+                let row = rows.next()?;
+                Some(
+                    row.map_err(|e| e.to_string())
+                        .and_then(|r| finish(r.into())),
+                )
             }
         }
     }
-    Ok(out)
+}
+
+impl<R: BufRead> Iterator for ContextRecords<R> {
+    type Item = Result<ContextRecord>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
+        let item = self.next_record()?;
+        self.failed = item.is_err();
+        Some(item.map_err(|reason| Error::Context {
+            path: self.origin.clone(),
+            record: self.number,
+            reason,
+        }))
+    }
 }
 
 fn finish(mut rec: ContextRecord) -> std::result::Result<ContextRecord, String> {

@@ -1,10 +1,11 @@
 //! The import of context records, the same on every engine: each record
 //! goes to the files its path names, else to every file with its SHA-256,
 //! else to a hash-only reference made from its hashes. An engine supplies
-//! the four steps inside its own transaction ([`ImportSteps`]).
+//! the four steps inside its own transaction ([`ImportSteps`]). A context
+//! file of any length is imported in chunks of bounded memory.
 
 use super::{External, ImportRecord, ImportReport};
-use crate::context::Context;
+use crate::context::{Context, ContextRecord};
 use crate::error::Result;
 
 /// What an engine does for [`run`], all inside one transaction.
@@ -55,4 +56,50 @@ pub(crate) fn run(
         }
     }
     Ok(report)
+}
+
+/// Records a context file is imported in at once by
+/// [`super::Corpus::import_context_file`]: each chunk is one transaction,
+/// so a client holds about this many parsed records (about 1 KB each).
+pub const IMPORT_CHUNK: usize = 250_000;
+
+impl super::Corpus {
+    /// Imports a context file of any length (CSV or JSON Lines, see
+    /// [`crate::context::open_context_file`]) with paths resolved against
+    /// `base`, as [`super::Corpus::import_contexts`] does, in memory bounded
+    /// by `chunk` records (`0`: [`IMPORT_CHUNK`]).
+    ///
+    /// A first pass checks every record, so a file with a bad record
+    /// imports nothing; then each chunk of records, in file order, is
+    /// imported in a transaction of its own. Re-importing a file gives the
+    /// same corpus, so an import that was killed completes by running it
+    /// again. Errors: [`crate::error::Error::Io`] or
+    /// [`crate::error::Error::Context`] from the file (nothing imported),
+    /// the engine's for a failed chunk (earlier chunks stay imported).
+    pub fn import_context_file(
+        &mut self,
+        path: &std::path::Path,
+        base: &std::path::Path,
+        chunk: usize,
+    ) -> Result<ImportReport> {
+        let chunk = if chunk == 0 { IMPORT_CHUNK } else { chunk };
+        for record in crate::context::open_context_file(path)? {
+            record?;
+        }
+        let mut records = crate::context::open_context_file(path)?;
+        let mut report = ImportReport::default();
+        loop {
+            let part = records
+                .by_ref()
+                .take(chunk)
+                .collect::<Result<Vec<ContextRecord>>>()?;
+            if part.is_empty() {
+                return Ok(report);
+            }
+            let done = self.import_contexts(&part, base)?;
+            report.attached += done.attached;
+            report.external += done.external;
+            report.unmatched.extend(done.unmatched);
+        }
+    }
 }

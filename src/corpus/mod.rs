@@ -25,13 +25,14 @@ use crate::hash::Pdq;
 
 pub use build::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport, FileFailure};
 pub use copy::{copy, CopyReport};
+pub use import::IMPORT_CHUNK;
 pub use postgres::connect::{is_postgres_url, mask as mask_password};
 pub use postgres::PG_SCHEMA_VERSION;
 pub use search::MAX_SEARCH;
 pub use sqlite::SCHEMA_VERSION;
 pub use types::{
     Cached, ChangedHashes, Changes, External, FileEntry, FrameOf, ImportRecord, ImportReport,
-    Reference, SearchHashes, Stats, StoredFile, StoredFrame, StoredHash, StoredVideo,
+    OtherPath, Reference, SearchHashes, Stats, StoredFile, StoredFrame, StoredHash, StoredVideo,
 };
 
 /// One storage engine of the corpus. Files are keyed by their canonical
@@ -385,13 +386,19 @@ impl Corpus {
     }
 }
 
-/// The order records are imported in: by SHA-256, else PDQ, else path.
+/// The order records are imported in (a stable sort): by SHA-256, else
+/// by PDQ and path. Records that can meet (one SHA-256; one PDQ and path,
+/// which make one hash-only key) keep their order in the file, so a record
+/// attaches to the reference an earlier one made, as in the file.
 fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
-    (
-        rec.sha256.as_deref().unwrap_or(""),
-        rec.pdq.as_deref().unwrap_or(""),
-        rec.path.as_deref().unwrap_or(""),
-    )
+    match rec.sha256.as_deref() {
+        Some(sha256) => (sha256, "", ""),
+        None => (
+            "",
+            rec.pdq.as_deref().unwrap_or(""),
+            rec.path.as_deref().unwrap_or(""),
+        ),
+    }
 }
 
 /// Key of a hash-only reference: `external:` and its SHA-256 (else its PDQ

@@ -274,3 +274,70 @@ on_each_engine! {
         );
     }
 }
+
+/// Records exercising every rule of an import: several records of one
+/// SHA-256 (a later one replacing an earlier context of the same source
+/// URL), records without SHA-256 keyed by their PDQ, one naming no file.
+const IMPORT_RECORDS: &str = r#"{"sha256":"aa00000000000000000000000000000000000000000000000000000000000001","pdq":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","source_url":"https://a.example/1","published":"2019-03-01"}
+{"sha256":"aa00000000000000000000000000000000000000000000000000000000000001","pdq":"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef","source_url":"https://a.example/2","published":"2018-01-02"}
+{"pdq":"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210","source_url":"https://b.example/1"}
+{"sha256":"bb00000000000000000000000000000000000000000000000000000000000002","pdq":"f0f0f0f0f0f0f0f00f0f0f0f0f0f0f0fa5a5a5a5a5a5a5a55a5a5a5a5a5a5a5a","source_url":"https://a.example/1"}
+
+{"sha256":"aa00000000000000000000000000000000000000000000000000000000000001","source_url":"https://a.example/1","caption":"the later record"}
+{"pdq":"fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210","source_url":"https://b.example/2","published":"2020"}
+{"path":"absent.jpg","source_url":"https://c.example/1"}
+"#;
+
+on_each_engine! {
+    /// A context file imported in chunks of two records (each chunk its own
+    /// transaction) gives the corpus that one import of the whole file
+    /// gives; a file with a bad record imports nothing.
+    fn a_context_file_imported_in_chunks_gives_the_corpus_of_one_import(ws) {
+        let file = ws.path().join("records.jsonl");
+        std::fs::write(&file, IMPORT_RECORDS).unwrap();
+        let whole = match &ws.pg {
+            Some(_) => Workspace::postgres(module_path!()).expect("a second database"),
+            None => Workspace::new(),
+        };
+        let import = |target: &Workspace, chunk: usize| {
+            let mut corpus = provcheck::corpus::Corpus::open(&target.db()).unwrap();
+            corpus
+                .import_context_file(&file, target.path(), chunk)
+                .unwrap()
+        };
+        let (chunked, at_once) = (import(&ws, 2), import(&whole, 0));
+        assert_eq!(chunked.attached, 6);
+        assert_eq!(chunked.external, 4);
+        assert_eq!(chunked.unmatched, ["absent.jpg"]);
+        assert_eq!(
+            (chunked.attached, chunked.external, &chunked.unmatched),
+            (at_once.attached, at_once.external, &at_once.unmatched)
+        );
+        // The rows, in order (file ids differ with the order files were
+        // made in).
+        let export = |target: &Workspace| {
+            let out = target.cmd().args(["corpus", "export"]).assert().success();
+            let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+            let mut rows: Vec<String> = text.lines().map(String::from).collect();
+            rows.sort();
+            rows.join("\n")
+        };
+        let text = export(&ws);
+        assert_eq!(text, export(&whole));
+        assert!(text.contains("the later record"), "{text}");
+        assert_eq!(text.lines().count(), 1 + 5, "{text}");
+
+        // A bad record at the end: nothing of the file is imported.
+        let bad = ws.path().join("bad.jsonl");
+        let other = IMPORT_RECORDS.replace("https://b.example/", "https://d.example/");
+        std::fs::write(&bad, format!("{other}{{\"path\":\"x.jpg\",\"published\":\"not a date\"}}\n")).unwrap();
+        let mut corpus = provcheck::corpus::Corpus::open(&ws.db()).unwrap();
+        let e = corpus.import_context_file(&bad, ws.path(), 2).unwrap_err();
+        assert!(
+            matches!(e, provcheck::error::Error::Context { record: 9, .. }),
+            "{e}"
+        );
+        drop(corpus);
+        assert_eq!(export(&ws), text);
+    }
+}

@@ -155,8 +155,7 @@ impl Ctx<'_> {
             ));
         }
         for file in contexts {
-            let records = read_context_file(file)?;
-            let report = corpus.import_contexts(&records, &base_of(file))?;
+            let report = corpus.import_context_file(file, &base_of(file), 0)?;
             self.note(&format!(
                 "{} context records attached ({} hash-only references created), {} unmatched",
                 report.attached,

@@ -57,6 +57,9 @@ pub(super) fn import(
     seq: i64,
     records: &[ImportRecord<'_>],
 ) -> PgResult<ImportReport> {
+    // The joins and DISTINCT ONs of a chunk sort and hash a few hundred
+    // thousand rows: in memory, not in batches on disk.
+    tx.batch_execute("SET LOCAL work_mem = '256MB'")?;
     tx.batch_execute(STAGING)?;
     copy_in(tx, records)?;
     tx.batch_execute("ANALYZE import_staging")?;
