@@ -1,10 +1,11 @@
 //! `corpus copy`: moves every stored file of one corpus to another (any
 //! engine to any engine) with all it holds (every hash row, EXIF, local
 //! features, contexts, stamps, videos with their kept frames, numbers and
-//! times), in batches of one transaction each, in file id order (a video
-//! before its frames), then checks the target against the source: file,
-//! context, video and frame counts and a SHA-256 digest over every file's
-//! key, bytes' SHA-256, hash rows, video row and frame link.
+//! times, other desks' paths to a file), in batches of one transaction
+//! each, in file id order (a video before its frames), then checks the
+//! target against the source: path, context, video and frame counts and a
+//! SHA-256 digest over every path, its bytes' SHA-256, hash rows, video row
+//! and frame link.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -18,6 +19,9 @@ const BATCH: usize = 2_000;
 /// What a copy moved, and the check that nothing was lost.
 #[derive(Debug, Clone, Serialize)]
 pub struct CopyReport {
+    /// Stored paths: a PostgreSQL reference that other desks' paths also
+    /// name (`file_paths`) counts once per path (SQLite keeps a reference
+    /// per path, so a copy there writes one for each).
     pub files: usize,
     pub contexts: usize,
     /// Videos (counted in `files` too).
@@ -73,7 +77,10 @@ fn summary(corpus: &Corpus) -> Result<CopyReport> {
         let Some(last) = batch.last() else { break };
         after = last.0;
         for (_, f) in batch {
-            contexts += f.contexts.len();
+            // A reference stored under several desks' paths (PostgreSQL)
+            // counts once per path, as SQLite's reference per path does.
+            let names = 1 + f.other_paths.len();
+            contexts += names * f.contexts.len();
             let mut h = Sha256::new();
             h.update(f.sha256.as_bytes());
             for row in &f.hashes {
@@ -82,20 +89,24 @@ fn summary(corpus: &Corpus) -> Result<CopyReport> {
                 h.update(&row.hash);
             }
             if let Some(v) = &f.video {
-                videos += 1;
+                videos += names;
                 h.update(b"video");
                 h.update(v.settings.to_le_bytes());
                 h.update(v.duration.unwrap_or(f64::NAN).to_le_bytes());
                 h.update(v.container.as_bytes());
             }
             if let Some(fr) = &f.frame {
-                frames += 1;
+                frames += names;
                 h.update(b"frame");
                 h.update(fr.video_key.as_bytes());
                 h.update(fr.frame.to_le_bytes());
                 h.update(fr.time.to_le_bytes());
             }
-            rows.push((f.key, h.finalize().to_vec()));
+            let digest = h.finalize().to_vec();
+            for other in &f.other_paths {
+                rows.push((other.path.clone(), digest.clone()));
+            }
+            rows.push((f.key, digest));
         }
     }
     rows.sort();

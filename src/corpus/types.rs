@@ -174,6 +174,18 @@ pub struct StoredFile {
     pub video: Option<StoredVideo>,
     /// The video this file is a kept frame of, when it is one.
     pub frame: Option<StoredFrame>,
+    /// Other desks' paths to the same bytes (PostgreSQL's `file_paths`;
+    /// always empty from SQLite, which keeps a reference per path).
+    pub other_paths: Vec<OtherPath>,
+}
+
+/// Another desk's path to a stored file, with the size (bytes) and
+/// modification time (ns since the epoch) its incremental builds compare.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherPath {
+    pub path: String,
+    pub size: i64,
+    pub mtime_ns: i64,
 }
 
 /// A video's own row, as stored.

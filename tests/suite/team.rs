@@ -5,6 +5,7 @@
 //! from two desks' folders, writers of several processes at once, and the
 //! bulk import giving what the record-by-record one gives on SQLite.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -218,6 +219,65 @@ fn two_desks_building_one_picture_from_their_own_folders_share_one_reference() {
 /// days; here a removal is dated back 8): the next write deletes them, and
 /// an index that looked last before them can no longer follow changes and
 /// says so (`None`), while a fresh load sees the corpus as it is.
+#[test]
+fn a_copy_carries_other_desks_paths_to_a_reference() {
+    let Some(ws) = Workspace::postgres("a_copy_carries_other_desks_paths") else {
+        return;
+    };
+    let Some(target) = Workspace::postgres("a_copy_carries_other_desks_paths_target") else {
+        return;
+    };
+    let a = desk(&ws, "bureau-a", &["dune.jpg", "storm.jpg"], "Bureau A");
+    let b = desk(&ws, "bureau-bb", &["dune.jpg"], "Bureau B");
+    for dir in [&a, &b] {
+        ws.cmd()
+            .args(["corpus", "build"])
+            .arg(dir)
+            .assert()
+            .success();
+    }
+    let copy = |to: &Path| {
+        let out = ws
+            .cmd()
+            .args(["corpus", "copy", "--from"])
+            .arg(ws.db())
+            .arg("--to")
+            .arg(to)
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    // PostgreSQL to PostgreSQL: desk B's path is still a name of the one
+    // reference, so desk B's next build there has nothing to do.
+    let report = copy(&target.db());
+    assert!(report.starts_with("copied 3 files"), "{report}");
+    assert_eq!(target.list().len(), 2);
+    let build_b = [OsStr::new("corpus"), OsStr::new("build"), b.as_os_str()];
+    let again = target.run_json(&build_b, 0);
+    assert_eq!(again[0]["unchanged"], 1, "{again}");
+    assert_eq!(again[0]["decoded"], 0, "{again}");
+    // PostgreSQL to SQLite, which keeps a reference per path.
+    let file = ws.path().join("copy.db");
+    let report = copy(&file);
+    assert!(report.starts_with("copied 3 files"), "{report}");
+    let listed = provcheck(ws.path(), &file)
+        .args(["--format", "json", "corpus", "list"])
+        .output()
+        .unwrap();
+    let listed = json(&listed.stdout);
+    let paths: Vec<&str> = listed
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths.len(), 3, "{paths:?}");
+    assert!(
+        paths.iter().any(|p| p.ends_with("bureau-bb/dune.jpg")),
+        "{paths:?}"
+    );
+}
+
 #[test]
 fn removals_past_their_horizon_are_pruned_and_an_index_behind_them_reloads() {
     let Some(ws) = Workspace::postgres("removals_past_their_horizon_are_pruned") else {

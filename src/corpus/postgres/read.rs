@@ -7,7 +7,7 @@ use postgres::Client;
 
 use super::video::NOT_A_FRAME;
 use crate::context::Context;
-use crate::corpus::{FileEntry, Stats, StoredFile, StoredHash};
+use crate::corpus::{FileEntry, OtherPath, Stats, StoredFile, StoredHash};
 use crate::exif::ExifSummary;
 use crate::hash::Pdq;
 
@@ -202,6 +202,19 @@ pub(super) fn stored_files(
                 contexts: contexts(c, id)?,
                 video,
                 frame,
+                other_paths: c
+                    .query(
+                        "SELECT path, size, mtime_ns FROM file_paths WHERE file_id = $1
+                         ORDER BY path",
+                        &[&id],
+                    )?
+                    .iter()
+                    .map(|p| OtherPath {
+                        path: p.get(0),
+                        size: p.get(1),
+                        mtime_ns: p.get(2),
+                    })
+                    .collect(),
             },
         ));
     }

@@ -353,5 +353,13 @@ pub(super) fn write_stored(tx: &mut Transaction<'_>, f: &StoredFile) -> PgResult
     for c in &f.contexts {
         insert_context(tx, id, c)?;
     }
+    for other in &f.other_paths {
+        tx.execute(
+            "INSERT INTO file_paths (path, file_id, size, mtime_ns) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (path) DO UPDATE SET file_id = excluded.file_id,
+                size = excluded.size, mtime_ns = excluded.mtime_ns",
+            &[&other.path, &id, &other.size, &other.mtime_ns],
+        )?;
+    }
     super::video::write_stored(tx, id, f)
 }

@@ -491,6 +491,7 @@ impl Store for SqliteStore {
                         contexts: Vec::new(),
                         video: None,
                         frame: None,
+                        other_paths: Vec::new(),
                     },
                 ))
             })?
@@ -534,6 +535,18 @@ impl Store for SqliteStore {
         let tx = self.conn.transaction()?;
         for f in files {
             write::write_stored(&tx, f)?;
+            // Another desk's path to the same bytes (from PostgreSQL)
+            // becomes a reference of its own, as a build here makes one.
+            for other in &f.other_paths {
+                let named = StoredFile {
+                    key: other.path.clone(),
+                    size: other.size,
+                    mtime_ns: other.mtime_ns,
+                    other_paths: Vec::new(),
+                    ..f.clone()
+                };
+                write::write_stored(&tx, &named)?;
+            }
         }
         tx.commit()?;
         Ok(())
