@@ -32,6 +32,10 @@ example=$target/$profile/examples/team_scale
 [ -x "$provcheck" ] && [ -x "$example" ] ||
     (cd "$root" && cargo build --release --quiet --bin provcheck --example team_scale)
 if [ -z "${PROVCHECK_TEST_PG:-}" ]; then
+    # The settings PostgreSQL's manual gives for populating a database and
+    # a dedicated server (a quarter of the memory as shared buffers, and
+    # checkpoints far enough apart that a bulk load is not written twice).
+    export PG_OPTIONS="-c shared_buffers=${PG_SHARED_BUFFERS:-4GB} -c max_wal_size=16GB -c checkpoint_timeout=30min"
     eval "$("$root/scripts/pg-test-server.sh" start "${PG_PORT:-55439}")"
     trap 'kill $(cat "$work"/replica-*.pid 2> /dev/null) 2> /dev/null || true; "$root/scripts/pg-test-server.sh" stop "$PROVCHECK_TEST_PG_DIR"' EXIT
     psql -q -d "$PROVCHECK_TEST_PG" -c "ALTER SYSTEM SET fsync = on" -c "SELECT pg_reload_conf()" > /dev/null
@@ -52,10 +56,13 @@ echo "import of $records hash-only references: $(since "$t") s, client peak RSS 
 psql -qAt -d "$db" -c "SELECT 'database size: ' || pg_size_pretty(pg_database_size('$name')) || ', ' || pg_database_size('$name') / $records || ' bytes per reference'"
 
 # --- 2. cold start --------------------------------------------------------
-# A replica: `serve` on a free port, one matcher thread; prints its URL.
+# A replica: `serve` on a free port, one matcher thread, pinned to core $2
+# when given (taskset, so that two replicas stand for two machines: each has
+# a core of its own whatever else runs); prints its URL.
 replica() {
-    local out=$work/replica-$1.out
-    "$provcheck" -q --threads 1 --db "$db" serve --bind 127.0.0.1:0 > "$out" 2> "$work/replica-$1.err" &
+    local out=$work/replica-$1.out pin=()
+    [ -n "${2:-}" ] && command -v taskset > /dev/null && pin=(taskset -c "$2")
+    "${pin[@]}" "$provcheck" -q --threads 1 --db "$db" serve --bind 127.0.0.1:0 > "$out" 2> "$work/replica-$1.err" &
     echo $! > "$work/replica-$1.pid"
     local url=
     until [ -n "$url" ]; do
@@ -65,7 +72,7 @@ replica() {
     echo "$url"
 }
 t=$(now)
-a=$(replica a)
+a=$(replica a 0)
 ready=$("$example" ready "$a" "$dune")
 echo "replica cold start to a ready index (first query answered): $(since "$t") s (waiting for the answer: $ready s)"
 echo "replica resident memory: $(awk '/VmRSS/ {print $2}' "/proc/$(cat "$work/replica-a.pid")/status") KiB"
@@ -78,7 +85,7 @@ echo "CLI query (open, load the index, hash one picture, search): $(since "$t") 
 echo "refresh delay after an insert (until replica a finds it): $("$example" found "$a" "$storm") s"
 
 # --- 4. query rate --------------------------------------------------------
-b=$(replica b)
+b=$(replica b 1)
 "$example" ready "$b" "$dune" > /dev/null
 # Queries per second of wrk against each URL at once, summed.
 rate() {

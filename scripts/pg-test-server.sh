@@ -5,6 +5,7 @@
 # 127.0.0.1 only. Prints the administrative URL for PROVCHECK_TEST_PG.
 #
 # Usage: eval "$(scripts/pg-test-server.sh start [PORT])"   (default 55432)
+#        (PG_OPTIONS="-c name=value ..." adds server settings)
 #        scripts/pg-test-server.sh stop DIR
 set -eu
 cmd=${1:-start}
@@ -32,6 +33,6 @@ if [ "$(id -u)" = 0 ]; then
 fi
 # Trust on the loopback only: the server is reachable from this machine alone.
 run "'$bindir/initdb' -D '$dir/data' -A trust -U postgres" >/dev/null
-run "'$bindir/pg_ctl' -D '$dir/data' -l '$dir/log' -w -o \"-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off\" start" >/dev/null
+run "'$bindir/pg_ctl' -D '$dir/data' -l '$dir/log' -w -o \"-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off ${PG_OPTIONS:-}\" start" >/dev/null
 echo "PROVCHECK_TEST_PG=postgres://postgres@127.0.0.1:$port/postgres; export PROVCHECK_TEST_PG"
 echo "PROVCHECK_TEST_PG_DIR=$dir; export PROVCHECK_TEST_PG_DIR"
