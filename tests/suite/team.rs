@@ -211,14 +211,26 @@ fn two_desks_building_one_picture_from_their_own_folders_share_one_reference() {
         .as_str()
         .unwrap()
         .ends_with("bureau-bb/dune.jpg"));
+    // The removed files' hash and context rows went with them.
+    let pg = ws.pg.as_ref().unwrap();
+    let orphans: i64 = pg
+        .client()
+        .query_one(
+            "SELECT (SELECT COUNT(*) FROM hashes h WHERE NOT EXISTS
+                        (SELECT 1 FROM files f WHERE f.id = h.file_id))
+                  + (SELECT COUNT(*) FROM contexts c WHERE NOT EXISTS
+                        (SELECT 1 FROM files f WHERE f.id = c.file_id))",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(orphans, 0);
     let again = ws.run_json(&["corpus", "build", "bureau-a"], 0);
     assert_eq!(again[0]["unchanged"], 0, "desk A's paths are gone: {again}");
 }
 
-/// The removals of the change sequence are pruned past their horizon (7
-/// days; here a removal is dated back 8): the next write deletes them, and
-/// an index that looked last before them can no longer follow changes and
-/// says so (`None`), while a fresh load sees the corpus as it is.
+/// `corpus copy` moves other desks' paths to a reference: as such into
+/// PostgreSQL, as references of their own into SQLite.
 #[test]
 fn a_copy_carries_other_desks_paths_to_a_reference() {
     let Some(ws) = Workspace::postgres("a_copy_carries_other_desks_paths") else {
@@ -278,6 +290,10 @@ fn a_copy_carries_other_desks_paths_to_a_reference() {
     );
 }
 
+/// The removals of the change sequence are pruned past their horizon (7
+/// days; here a removal is dated back 8): the next write deletes them, and
+/// an index that looked last before them can no longer follow changes and
+/// says so (`None`), while a fresh load sees the corpus as it is.
 #[test]
 fn removals_past_their_horizon_are_pruned_and_an_index_behind_them_reloads() {
     let Some(ws) = Workspace::postgres("removals_past_their_horizon_are_pruned") else {

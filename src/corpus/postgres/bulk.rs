@@ -20,14 +20,15 @@ type PgResult<T> = std::result::Result<T, postgres::Error>;
 
 /// The staging table, one row per record in import order (`ord`).
 const STAGING: &str = "CREATE TEMP TABLE import_staging (
-        ord bigint, path text COLLATE \"C\", sha256 text, ext_key text COLLATE \"C\",
+        ord bigint, path text COLLATE \"C\", sha256 text COLLATE \"C\", ext_key text COLLATE \"C\",
         pdq bytea, quality smallint, phash bytea, low boolean, label text,
-        source_url text, publisher text, published text COLLATE \"C\", caption text,
+        source_url text COLLATE \"C\", publisher text, published text COLLATE \"C\", caption text,
         location text, latitude double precision, longitude double precision, credit text,
         licence text, notes text
     ) ON COMMIT DROP;
     CREATE TEMP TABLE import_targets (ord bigint, file_id bigint) ON COMMIT DROP;
-    CREATE INDEX ON import_targets (ord);";
+    CREATE INDEX ON import_targets (ord);
+    CREATE TEMP TABLE import_ids (id bigint, path text COLLATE \"C\") ON COMMIT DROP;";
 
 const COLUMNS: &[Type] = &[
     Type::INT8,
@@ -109,28 +110,28 @@ pub(super) fn import(
             &[],
         )?
         .get(0);
+    // The references' rows, their ids kept (RETURNING) so that the hash
+    // rows and the records' targets need no lookup in `files`.
     let stamp = now();
     tx.execute(
-        "INSERT INTO files (path, size, mtime_ns, sha256, format, width, height, added_at,
-                            updated_at, change_seq)
-         SELECT ext_key, 0, 0, sha256, 'external', 0, 0, $1, $1, $2 FROM import_new ORDER BY ord
-         ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,
-            updated_at = excluded.updated_at, change_seq = excluded.change_seq",
+        "WITH made AS (
+            INSERT INTO files (path, size, mtime_ns, sha256, format, width, height, added_at,
+                               updated_at, change_seq)
+            SELECT ext_key, 0, 0, sha256, 'external', 0, 0, $1, $1, $2 FROM import_new ORDER BY ord
+            ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,
+               updated_at = excluded.updated_at, change_seq = excluded.change_seq
+            RETURNING id, path)
+         INSERT INTO import_ids SELECT id, path FROM made",
         &[&stamp, &seq],
     )?;
+    tx.batch_execute("ANALYZE import_ids")?;
     tx.execute(
         "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
-         SELECT f.id, 'pdq', $1, n.pdq, n.quality, n.low
-         FROM import_new n JOIN files f ON f.path = n.ext_key
-         ON CONFLICT (file_id, algorithm) DO UPDATE SET settings = excluded.settings,
-            hash = excluded.hash, quality = excluded.quality,
-            low_information = excluded.low_information",
-        &[&SETTINGS_VERSION],
-    )?;
-    tx.execute(
-        "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
-         SELECT f.id, 'phash64', $1, n.phash, NULL, n.low
-         FROM import_new n JOIN files f ON f.path = n.ext_key WHERE n.phash IS NOT NULL
+         SELECT i.id, h.algorithm, $1, h.hash, h.quality, n.low
+         FROM import_new n JOIN import_ids i ON i.path = n.ext_key
+         CROSS JOIN LATERAL (VALUES ('pdq', n.pdq, n.quality), ('phash64', n.phash, NULL))
+            AS h (algorithm, hash, quality)
+         WHERE h.hash IS NOT NULL
          ON CONFLICT (file_id, algorithm) DO UPDATE SET settings = excluded.settings,
             hash = excluded.hash, quality = excluded.quality,
             low_information = excluded.low_information",
@@ -138,12 +139,12 @@ pub(super) fn import(
     )?;
     tx.batch_execute(
         "INSERT INTO import_targets
-            SELECT s.ord, f.id FROM import_pending s
+            SELECT s.ord, i.id FROM import_pending s
             JOIN import_new n ON n.sha256 = s.sha256 AND n.ord <= s.ord
-            JOIN files f ON f.path = n.ext_key
+            JOIN import_ids i ON i.path = n.ext_key
             WHERE s.sha256 <> '';
          INSERT INTO import_targets
-            SELECT s.ord, f.id FROM import_pending s JOIN files f ON f.path = s.ext_key
+            SELECT s.ord, i.id FROM import_pending s JOIN import_ids i ON i.path = s.ext_key
             WHERE s.pdq IS NOT NULL AND s.sha256 = '';
          ANALYZE import_targets;",
     )?;
