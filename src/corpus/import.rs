@@ -60,14 +60,15 @@ pub(crate) fn run(
 
 /// Records a context file is imported in at once by
 /// [`super::Corpus::import_context_file`]: each chunk is one transaction,
-/// so a client holds about this many parsed records (about 1 KB each).
+/// and a client holds two chunks of parsed records (about 1 KB each): the
+/// one being imported and the next, read meanwhile.
 pub const IMPORT_CHUNK: usize = 250_000;
 
 impl super::Corpus {
     /// Imports a context file of any length (CSV or JSON Lines, see
     /// [`crate::context::open_context_file`]) with paths resolved against
     /// `base`, as [`super::Corpus::import_contexts`] does, in memory bounded
-    /// by `chunk` records (`0`: [`IMPORT_CHUNK`]).
+    /// by two chunks of `chunk` records (`0`: [`IMPORT_CHUNK`]).
     ///
     /// A first pass checks every record, so a file with a bad record
     /// imports nothing; then each chunk of records, in file order, is
@@ -87,19 +88,28 @@ impl super::Corpus {
             record?;
         }
         let mut records = crate::context::open_context_file(path)?;
-        let mut report = ImportReport::default();
-        loop {
-            let part = records
-                .by_ref()
-                .take(chunk)
-                .collect::<Result<Vec<ContextRecord>>>()?;
-            if part.is_empty() {
-                return Ok(report);
+        // The next chunk is read while the engine imports this one.
+        let (send, chunks) = std::sync::mpsc::sync_channel::<Result<Vec<ContextRecord>>>(1);
+        std::thread::scope(|scope| {
+            scope.spawn(move || loop {
+                let part = records.by_ref().take(chunk).collect::<Result<Vec<_>>>();
+                let last = part.as_ref().map_or(true, Vec::is_empty);
+                if send.send(part).is_err() || last {
+                    return;
+                }
+            });
+            let mut report = ImportReport::default();
+            for part in chunks {
+                let part = part?;
+                if part.is_empty() {
+                    break;
+                }
+                let done = self.import_contexts(&part, base)?;
+                report.attached += done.attached;
+                report.external += done.external;
+                report.unmatched.extend(done.unmatched);
             }
-            let done = self.import_contexts(&part, base)?;
-            report.attached += done.attached;
-            report.external += done.external;
-            report.unmatched.extend(done.unmatched);
-        }
+            Ok(report)
+        })
     }
 }

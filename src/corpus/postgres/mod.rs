@@ -17,7 +17,6 @@ mod write;
 
 use std::sync::{Mutex, MutexGuard};
 
-use postgres::fallible_iterator::FallibleIterator;
 use postgres::{Client, NoTls, Row, Transaction};
 
 use super::{
@@ -305,29 +304,7 @@ impl Store for PgStore {
     }
 
     fn for_each_search_hash(&self, f: &mut dyn FnMut(SearchHashes<'_>)) -> Result<()> {
-        // Streamed in file order, each file's search hashes gathered by the
-        // server: one row per file.
-        self.with(|c| {
-            let mut rows = c.query_raw(
-                "SELECT p.file_id, p.hash, p.low_information, c.hash, w.hash
-                 FROM hashes p
-                 LEFT JOIN hashes c ON c.file_id = p.file_id AND c.algorithm = 'pdq-crops'
-                 LEFT JOIN hashes w ON w.file_id = p.file_id AND w.algorithm = 'pdq-windows'
-                 WHERE p.algorithm = 'pdq' ORDER BY p.file_id",
-                std::iter::empty::<i64>(),
-            )?;
-            while let Some(r) = rows.next()? {
-                let (crops, windows) = (changes::codes(r.get(3)), changes::codes(r.get(4)));
-                f(SearchHashes {
-                    file_id: r.get(0),
-                    pdq: Pdq::from_bytes(r.get(1)).unwrap_or_default(),
-                    crops: &crops,
-                    windows: &windows,
-                    low_information: r.get(2),
-                });
-            }
-            Ok(())
-        })
+        self.with(|c| read::search_hashes(c, f))
     }
 
     fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {

@@ -1,13 +1,17 @@
 //! Reads of the PostgreSQL engine that build whole records: a file's EXIF
-//! and contexts, the listing, the statistics, and everything stored of a
-//! file for `corpus copy`. Each takes the client and gives back the
-//! driver's error (the store names the database).
+//! and contexts, the listing, the statistics, everything stored of a file
+//! for `corpus copy`, and the search hashes an index loads. Each takes the
+//! client and gives back the driver's error (the store names the database).
 
+use postgres::binary_copy::BinaryCopyOutIter;
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::types::Type;
 use postgres::Client;
 
+use super::changes;
 use super::video::NOT_A_FRAME;
 use crate::context::Context;
-use crate::corpus::{FileEntry, OtherPath, Stats, StoredFile, StoredHash};
+use crate::corpus::{FileEntry, OtherPath, SearchHashes, Stats, StoredFile, StoredHash};
 use crate::exif::ExifSummary;
 use crate::hash::Pdq;
 
@@ -219,4 +223,60 @@ pub(super) fn stored_files(
         ));
     }
     Ok(out)
+}
+
+/// Gives `f` every reference's search hashes (PDQ, sub-frames, windows) in
+/// file id order: one binary `COPY` of the hash rows in file order (a scan
+/// of one index), a file's rows gathered here. Files without a PDQ row are
+/// skipped.
+pub(super) fn search_hashes(c: &mut Client, f: &mut dyn FnMut(SearchHashes<'_>)) -> PgResult<()> {
+    let reader = c.copy_out(
+        "COPY (SELECT file_id, algorithm, hash, low_information FROM hashes
+               WHERE algorithm IN ('pdq', 'pdq-crops', 'pdq-windows')
+               ORDER BY file_id) TO STDOUT (FORMAT binary)",
+    )?;
+    let mut rows = BinaryCopyOutIter::new(reader, &[Type::INT8, Type::TEXT, Type::BYTEA, Type::BOOL]);
+    let mut file = Gathered::default();
+    while let Some(row) = rows.next()? {
+        let id: i64 = row.try_get(0)?;
+        if file.id != Some(id) {
+            file.give(f);
+            file = Gathered {
+                id: Some(id),
+                ..Gathered::default()
+            };
+        }
+        let hash: &[u8] = row.try_get(2)?;
+        match row.try_get::<&str>(1)? {
+            "pdq" => file.pdq = Some((Pdq::from_bytes(hash).unwrap_or_default(), row.try_get(3)?)),
+            "pdq-crops" => file.crops = changes::codes(Some(hash)),
+            _ => file.windows = changes::codes(Some(hash)),
+        }
+    }
+    file.give(f);
+    Ok(())
+}
+
+/// One file's search hash rows, as they arrive.
+#[derive(Default)]
+struct Gathered {
+    id: Option<i64>,
+    /// PDQ and its low-information flag.
+    pdq: Option<(Pdq, bool)>,
+    crops: Vec<Pdq>,
+    windows: Vec<Pdq>,
+}
+
+impl Gathered {
+    fn give(&self, f: &mut dyn FnMut(SearchHashes<'_>)) {
+        if let (Some(file_id), Some((pdq, low_information))) = (self.id, self.pdq) {
+            f(SearchHashes {
+                file_id,
+                pdq,
+                crops: &self.crops,
+                windows: &self.windows,
+                low_information,
+            });
+        }
+    }
 }
