@@ -1,18 +1,25 @@
 //! Exact search speed. Plain codes at 10k, 1M and 10M references: one
 //! 256-bit (PDQ) query, its eight rotations/flips together, and one 64-bit
 //! query, each on one thread, plus a batch of queries on every core. Then
-//! the full provcheck query at 100k references: the hash search (eight
-//! rotations/flips of the whole picture and of its twelve sub-frames, against
-//! references that carry twelve each) and the nomination of candidates (the
-//! whole picture's eight against each reference's whole and windows). Codes are random, from the same generator and seeds as
-//! `benches/faiss_search.py`, so both see identical codes: the scan does the
-//! same work whatever they hold. `PROVCHECK_BENCH_SIZES=10000,1000000` limits
-//! the sizes.
+//! the full provcheck query at 100k and 1M references shaped like built
+//! ones (`PROVCHECK_BENCH_QUERY_SIZES`): the hash search (eight
+//! rotations/flips of the whole picture and of its twelve sub-frames,
+//! against references that carry twelve each) and the nomination of
+//! candidates (the whole picture's eight against each reference's whole and
+//! windows); and, with `PROVCHECK_BENCH_CORPUS` set to a built corpus, the
+//! same query with a real picture over its real codes, as they are and
+//! repeated to 1M. Plain codes are random, from the same generator and seeds
+//! as `benches/faiss_search.py`, so both see identical codes: the scan does
+//! the same work whatever they hold. `PROVCHECK_BENCH_SIZES=10000,1000000`
+//! limits the plain sizes.
 
 use std::hint::black_box;
+use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use provcheck::corpus::SearchHashes;
+use provcheck::analyze::{analyze_file, Depth};
+use provcheck::corpus::{Corpus, Reference, SearchHashes};
+use provcheck::decode::Limits;
 use provcheck::hash::{Hashes, Pdq, CROPS, WINDOWS};
 use provcheck::index::{Codes, Index};
 use provcheck::matching::MatchRule;
@@ -101,14 +108,23 @@ fn phash(c: &mut Criterion) {
     plain::<1>(c, "search phash64", &[1]);
 }
 
-fn provcheck_query(c: &mut Criterion) {
-    let mut rng = Rng(REFERENCE_SEED);
+fn query_sizes() -> Vec<usize> {
+    std::env::var("PROVCHECK_BENCH_QUERY_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|n| n.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![100_000, 1_000_000])
+}
+
+/// Random references shaped like built ones: a whole picture and
+/// [`CROPS`] sub-frames (13 frame codes), the whole and [`WINDOWS`]
+/// windows (35 window codes).
+fn synthetic_index(n: usize, rng: &mut Rng) -> Index {
     let mut index = Index::default();
-    for i in 0..100_000 {
+    for i in 0..n {
         let crops: Vec<Pdq> = (0..CROPS.len()).map(|_| Pdq(rng.code())).collect();
         let windows: Vec<Pdq> = (0..WINDOWS).map(|_| Pdq(rng.code())).collect();
         index.push(SearchHashes {
-            file_id: i,
+            file_id: i as i64,
             pdq: Pdq(rng.code()),
             crops: &crops,
             windows: &windows,
@@ -116,6 +132,63 @@ fn provcheck_query(c: &mut Criterion) {
         });
     }
     index.shrink_to_fit();
+    index
+}
+
+/// The references of a built corpus, repeated (under new file ids) until
+/// there are at least `n`: real codes at any scale.
+fn tiled_index(refs: &[Reference], n: usize) -> Index {
+    let mut index = Index::default();
+    let mut id = 0i64;
+    while (id as usize) < n.max(refs.len()) {
+        for r in refs {
+            id += 1;
+            index.push(SearchHashes {
+                file_id: id,
+                pdq: r.pdq,
+                crops: &r.crops,
+                windows: &r.windows,
+                low_information: r.low_information,
+            });
+        }
+    }
+    index.shrink_to_fit();
+    index
+}
+
+/// The full provcheck query: the hash search (eight rotations/flips of the
+/// whole picture, its twelve sub-frames and its content area against every
+/// reference's 13 frame codes) and the nomination of candidates (the whole
+/// picture and content area against every reference's 35 window codes).
+fn full_query(c: &mut Criterion, name: &str, index: &Index, hashes: &Hashes) {
+    eprintln!(
+        "{name}: {} references, {} index bytes per reference",
+        index.len(),
+        index.bytes() / index.len().max(1)
+    );
+    let rule = MatchRule::default();
+    let query = || {
+        let hits = index.search(hashes, &[], &rule, 17, 256);
+        let skip: Vec<usize> = hits.iter().map(|h| h.index).collect();
+        (hits, index.nominate(hashes, 12, 112, &skip))
+    };
+    let pool = one_thread();
+    let mut group = c.benchmark_group(name);
+    group.sample_size(10);
+    group.bench_function("full query, 1 thread", |b| {
+        b.iter(|| pool.install(|| black_box(query())))
+    });
+    group.bench_function("full query, all cores", |b| b.iter(|| black_box(query())));
+    // What a query with a verified copy adds: that reference's whole
+    // picture against every reference's codes.
+    group.bench_function("siblings of a copy, 1 thread", |b| {
+        b.iter(|| pool.install(|| black_box(index.siblings(hashes, 0, 12, 112, &[]))))
+    });
+    group.finish();
+}
+
+fn provcheck_query(c: &mut Criterion) {
+    let mut rng = Rng(REFERENCE_SEED);
     let variants = [(); 8].map(|_| Pdq(rng.code()));
     let hashes = Hashes {
         pdq: variants[0],
@@ -129,32 +202,44 @@ fn provcheck_query(c: &mut Criterion) {
         content: None,
         low_information: false,
     };
-    eprintln!(
-        "provcheck index of 100k references with sub-frames and windows: {} bytes per reference",
-        index.bytes() / index.len()
-    );
-    let rule = MatchRule::default();
-    let query = || {
-        let hits = index.search(&hashes, &[], &rule, 17, 256);
-        let skip: Vec<usize> = hits.iter().map(|h| h.index).collect();
-        (hits, index.nominate(&hashes, 12, 112, &skip))
-    };
-    let pool = one_thread();
-    c.bench_function(
-        "provcheck query, 100k references with sub-frames and windows, 1 thread",
-        |b| b.iter(|| pool.install(|| black_box(query()))),
-    );
-    c.bench_function(
-        "provcheck query, 100k references with sub-frames and windows, all cores",
-        |b| b.iter(|| black_box(query())),
-    );
-    // What a query with a verified copy adds: that reference's whole
-    // picture against every reference's codes.
-    c.bench_function(
-        "provcheck siblings of a copy, 100k references, 1 thread",
-        |b| b.iter(|| pool.install(|| black_box(index.siblings(&hashes, 0, 12, 112, &[])))),
-    );
+    for n in query_sizes() {
+        let index = synthetic_index(n, &mut Rng(REFERENCE_SEED ^ n as u64));
+        let name = format!("provcheck query, {n} synthetic references");
+        full_query(c, &name, &index, &hashes);
+    }
 }
 
-criterion_group!(benches, pdq, phash, provcheck_query);
+/// The same query over a built corpus (`PROVCHECK_BENCH_CORPUS`, a SQLite
+/// file made by `corpus build`), as it is and repeated to 1M references,
+/// with a real picture's hashes (`PROVCHECK_BENCH_PICTURE`, default the
+/// bundled `elephants.jpg`). Skipped without a corpus.
+fn provcheck_query_real(c: &mut Criterion) {
+    let Ok(db) = std::env::var("PROVCHECK_BENCH_CORPUS") else {
+        eprintln!("search bench: PROVCHECK_BENCH_CORPUS not set, real-corpus query skipped");
+        return;
+    };
+    let corpus = Corpus::open(Path::new(&db)).expect("a corpus");
+    let refs = corpus.references().expect("references");
+    let picture = std::env::var("PROVCHECK_BENCH_PICTURE").unwrap_or_else(|_| {
+        format!(
+            "{}/reference_images/elephants.jpg",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    });
+    let analysis = analyze_file(Path::new(&picture), &Limits::default(), Depth::Query)
+        .expect("the query picture");
+    let index = tiled_index(&refs, refs.len());
+    let name = format!("provcheck query, {} built references", refs.len());
+    full_query(c, &name, &index, &analysis.hashes);
+    drop(index);
+    let index = tiled_index(&refs, 1_000_000);
+    let name = format!(
+        "provcheck query, {} built references repeated to {}",
+        refs.len(),
+        index.len()
+    );
+    full_query(c, &name, &index, &analysis.hashes);
+}
+
+criterion_group!(benches, pdq, phash, provcheck_query, provcheck_query_real);
 criterion_main!(benches);

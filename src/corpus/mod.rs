@@ -376,8 +376,9 @@ impl Corpus {
     }
 
     /// Inserts or replaces analysed files (one transaction); true for each
-    /// new one.
-    pub(crate) fn write_analyses(&mut self, files: &[(String, Analysis)]) -> Result<Vec<bool>> {
+    /// new one. `corpus build` writes through this; it is public so the
+    /// build benchmark (`examples/build_stages.rs`) can time the writes alone.
+    pub fn write_analyses(&mut self, files: &[(String, Analysis)]) -> Result<Vec<bool>> {
         self.store.write_analyses(files)
     }
 
