@@ -197,6 +197,52 @@ pub fn open_context_file(path: &Path) -> Result<ContextRecords<BufReader<File>>>
     ))
 }
 
+/// Checks every record of a context file as [`read_context_file`] reads
+/// it, keeping none: JSON Lines in batches of lines parsed on all cores
+/// (rayon), CSV in order. Errors: as [`read_context_file`]'s, the first bad
+/// record by its number.
+pub fn check_context_file(path: &Path) -> Result<()> {
+    use rayon::prelude::*;
+    if ContextFormat::of_path(path) == ContextFormat::Csv {
+        return open_context_file(path)?.try_for_each(|r| r.map(drop));
+    }
+    let err = |record: usize, reason: String| Error::Context {
+        path: path.to_path_buf(),
+        record,
+        reason,
+    };
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut lines = BufReader::with_capacity(1 << 16, file).lines();
+    let mut number = 0;
+    loop {
+        let mut batch = Vec::with_capacity(CHECK_BATCH);
+        for line in lines.by_ref().take(CHECK_BATCH) {
+            number += 1;
+            batch.push((number, line.map_err(|e| err(number, e.to_string()))?));
+        }
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let bad = batch
+            .par_iter()
+            .filter(|(_, line)| !line.trim().is_empty())
+            .find_map_first(|(n, line)| parse_json_line(line).err().map(|e| (*n, e)));
+        if let Some((n, reason)) = bad {
+            return Err(err(n, reason));
+        }
+    }
+}
+
+/// Lines of JSON parsed together by [`check_context_file`].
+const CHECK_BATCH: usize = 16_384;
+
+/// One JSON Lines record, cleaned and checked.
+fn parse_json_line(line: &str) -> std::result::Result<ContextRecord, String> {
+    serde_json::from_str::<ContextRecord>(line)
+        .map_err(|e| e.to_string())
+        .and_then(finish)
+}
+
 /// Parses context records (untrusted text): each cleaned and checked (hex
 /// hashes, date, coordinates, PDQ quality). All or nothing: the first bad
 /// record gives [`Error::Context`] with its 1-based number (line for JSON
@@ -254,8 +300,7 @@ impl<R: BufRead> ContextRecords<R> {
                     Err(e) => return Some(Err(e.to_string())),
                 };
                 if !line.trim().is_empty() {
-                    let rec = serde_json::from_str::<ContextRecord>(&line);
-                    return Some(rec.map_err(|e| e.to_string()).and_then(finish));
+                    return Some(parse_json_line(&line));
                 }
             },
             Rows::Csv(rows) => {
@@ -337,6 +382,36 @@ mod tests {
             Some("a[31mbc")
         );
         assert_eq!(clean_text(" \t "), None);
+    }
+
+    #[test]
+    fn the_parallel_check_finds_the_bad_record_the_reader_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("many.jsonl");
+        let mut text = String::new();
+        for i in 1..=20_000 {
+            match i {
+                7 => text.push_str("   \n"),
+                17_001 => text.push_str("{\"path\":\"x.jpg\",\"latitude\":123}\n"),
+                19_000 => text.push_str("{\"sha256\":\"00\"}\n"),
+                _ => text.push_str(&format!("{{\"path\":\"{i}.jpg\"}}\n")),
+            }
+        }
+        std::fs::write(&path, &text).unwrap();
+        let number = |e: Error| match e {
+            Error::Context { record, .. } => record,
+            other => panic!("{other}"),
+        };
+        assert_eq!(number(read_context_file(&path).unwrap_err()), 17_001);
+        assert_eq!(number(check_context_file(&path).unwrap_err()), 17_001);
+        let good: String = text
+            .lines()
+            .take(17_000)
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(&path, good).unwrap();
+        check_context_file(&path).unwrap();
+        assert_eq!(read_context_file(&path).unwrap().len(), 16_999);
     }
 
     #[test]

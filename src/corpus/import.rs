@@ -84,9 +84,7 @@ impl super::Corpus {
         chunk: usize,
     ) -> Result<ImportReport> {
         let chunk = if chunk == 0 { IMPORT_CHUNK } else { chunk };
-        for record in crate::context::open_context_file(path)? {
-            record?;
-        }
+        crate::context::check_context_file(path)?;
         let mut records = crate::context::open_context_file(path)?;
         // The next chunk is read while the engine imports this one.
         let (send, chunks) = std::sync::mpsc::sync_channel::<Result<Vec<ContextRecord>>>(1);

@@ -146,13 +146,11 @@ fn desk(ws: &Workspace, name: &str, files: &[&str], publisher: &str) -> PathBuf 
     dir
 }
 
-#[test]
-fn two_desks_building_one_picture_from_their_own_folders_share_one_reference() {
-    let Some(ws) = Workspace::postgres("two_desks_building_one_picture_share_one_reference") else {
-        return;
-    };
-    let a = desk(&ws, "bureau-a", &["dune.jpg", "storm.jpg"], "Bureau A");
-    let b = desk(&ws, "bureau-bb", &["dune.jpg"], "Bureau B");
+/// Desk A's folder (dune.jpg, storm.jpg) and desk B's (dune.jpg), each
+/// built with its context file.
+fn two_desks(ws: &Workspace) -> (PathBuf, PathBuf) {
+    let a = desk(ws, "bureau-a", &["dune.jpg", "storm.jpg"], "Bureau A");
+    let b = desk(ws, "bureau-bb", &["dune.jpg"], "Bureau B");
     for dir in [&a, &b] {
         ws.cmd()
             .args(["corpus", "build"])
@@ -162,6 +160,15 @@ fn two_desks_building_one_picture_from_their_own_folders_share_one_reference() {
             .assert()
             .success();
     }
+    (a, b)
+}
+
+#[test]
+fn two_desks_building_one_picture_from_their_own_folders_share_one_reference() {
+    let Some(ws) = Workspace::postgres("two_desks_building_one_picture_share_one_reference") else {
+        return;
+    };
+    let (a, _) = two_desks(&ws);
     let listed = ws.list();
     assert_eq!(listed.len(), 2, "one reference per picture: {listed:?}");
     let dune = listed
@@ -239,15 +246,7 @@ fn a_copy_carries_other_desks_paths_to_a_reference() {
     let Some(target) = Workspace::postgres("a_copy_carries_other_desks_paths_target") else {
         return;
     };
-    let a = desk(&ws, "bureau-a", &["dune.jpg", "storm.jpg"], "Bureau A");
-    let b = desk(&ws, "bureau-bb", &["dune.jpg"], "Bureau B");
-    for dir in [&a, &b] {
-        ws.cmd()
-            .args(["corpus", "build"])
-            .arg(dir)
-            .assert()
-            .success();
-    }
+    let (_, b) = two_desks(&ws);
     let copy = |to: &Path| {
         let out = ws
             .cmd()

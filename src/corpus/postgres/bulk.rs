@@ -69,16 +69,25 @@ pub(super) fn import(
     // (each insert's own new rows would be rescanned for every record: a
     // million records took minutes per statement): the records still
     // without a target are set apart in import_pending.
+    // The lookups in `files` probe its indexes record by record: left to
+    // itself the planner hashes the whole table instead (two scans of 10M
+    // rows per chunk at 10M references: 13.6 s, against 5.4 s probing).
     tx.batch_execute(
-        "INSERT INTO import_targets
-            SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.path = s.path;
+        "SET LOCAL enable_hashjoin = off;
+         SET LOCAL enable_mergejoin = off;
          INSERT INTO import_targets
-            SELECT s.ord, p.file_id FROM import_staging s JOIN file_paths p ON p.path = s.path;
+            SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.path = s.path
+            WHERE s.path IS NOT NULL;
+         INSERT INTO import_targets
+            SELECT s.ord, p.file_id FROM import_staging s JOIN file_paths p ON p.path = s.path
+            WHERE s.path IS NOT NULL;
          ANALYZE import_targets;
          CREATE TEMP TABLE import_by_sha256 ON COMMIT DROP AS
             SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.sha256 = s.sha256
             WHERE s.sha256 <> ''
               AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
+         RESET enable_hashjoin;
+         RESET enable_mergejoin;
          INSERT INTO import_targets SELECT * FROM import_by_sha256;
          ANALYZE import_targets;
          CREATE TEMP TABLE import_pending ON COMMIT DROP AS

@@ -235,7 +235,8 @@ pub(super) fn search_hashes(c: &mut Client, f: &mut dyn FnMut(SearchHashes<'_>))
                WHERE algorithm IN ('pdq', 'pdq-crops', 'pdq-windows')
                ORDER BY file_id) TO STDOUT (FORMAT binary)",
     )?;
-    let mut rows = BinaryCopyOutIter::new(reader, &[Type::INT8, Type::TEXT, Type::BYTEA, Type::BOOL]);
+    let mut rows =
+        BinaryCopyOutIter::new(reader, &[Type::INT8, Type::TEXT, Type::BYTEA, Type::BOOL]);
     let mut file = Gathered::default();
     while let Some(row) = rows.next()? {
         let id: i64 = row.try_get(0)?;
