@@ -33,6 +33,11 @@ const MIGRATIONS: &[&str] = &[
 /// The SQLite schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// How long a writer waits for another process's write transaction (a
+/// build's chunk, an import's chunk) before giving up with "database is
+/// locked".
+const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A corpus in one SQLite file (or in memory).
 pub struct SqliteStore {
     conn: Connection,
@@ -75,7 +80,7 @@ impl SqliteStore {
     }
 
     fn configure(&mut self) -> Result<()> {
-        self.conn.busy_timeout(Duration::from_secs(10))?;
+        self.conn.busy_timeout(BUSY_TIMEOUT)?;
         // 16 KiB pages for a new file (an existing one keeps its own): a
         // quarter of the writes of the default 4 KiB on large imports.
         self.conn.pragma_update(None, "page_size", 16_384)?;
@@ -93,6 +98,17 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// A write transaction that takes the write lock at `BEGIN`, waiting
+    /// up to the busy timeout for another writer. A deferred transaction
+    /// that reads first cannot wait: in WAL mode, its upgrade to a writer
+    /// fails at once with `SQLITE_BUSY` when another process committed
+    /// since its read began (SQLite, "Write-Ahead Logging", section 2.2).
+    fn write_transaction(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
+    }
+
     fn migrate(&mut self) -> Result<()> {
         let version: i64 = self
             .conn
@@ -105,7 +121,13 @@ impl SqliteStore {
             });
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-            let tx = self.conn.transaction()?;
+            let tx = self.write_transaction()?;
+            // Another process may have run this migration while we waited
+            // for the write lock.
+            let now: i64 = tx.pragma_query_value(None, "user_version", |r| r.get(0))?;
+            if now > i as i64 {
+                continue;
+            }
             tx.execute_batch(sql)?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)?;
             tx.commit()?;
@@ -409,7 +431,7 @@ impl Store for SqliteStore {
     }
 
     fn write_analyses(&mut self, files: &[(String, Analysis)]) -> Result<Vec<bool>> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let new = files
             .iter()
             .map(|(key, a)| write::upsert_analysis(&tx, key, a))
@@ -419,7 +441,7 @@ impl Store for SqliteStore {
     }
 
     fn attach_context(&mut self, keys: &[String], context: &Context) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut n = 0;
         for key in keys {
             let id: Option<i64> = tx
@@ -436,7 +458,7 @@ impl Store for SqliteStore {
     }
 
     fn remove(&mut self, keys: &[String]) -> Result<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let mut n = 0;
         for key in keys {
             n += tx
@@ -460,7 +482,7 @@ impl Store for SqliteStore {
     }
 
     fn import(&mut self, records: &[super::ImportRecord<'_>]) -> Result<ImportReport> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         let report = write::import(&tx, records)?;
         tx.commit()?;
         Ok(report)
@@ -532,7 +554,7 @@ impl Store for SqliteStore {
     }
 
     fn write_stored(&mut self, files: &[StoredFile]) -> Result<()> {
-        let tx = self.conn.transaction()?;
+        let tx = self.write_transaction()?;
         for f in files {
             write::write_stored(&tx, f)?;
             // Another desk's path to the same bytes (from PostgreSQL)
