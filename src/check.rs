@@ -139,7 +139,8 @@ impl ImageCheck {
 /// Distance that makes two places different (km).
 pub const PLACE_KM: f64 = 100.0;
 
-/// Checks every image of a statement (errors are per image).
+/// Checks every image of a statement (errors are per image), several at
+/// once ([`Matcher::find_each`]).
 pub fn check_statement(
     matcher: &Matcher<'_>,
     statement_file: &Path,
@@ -150,72 +151,70 @@ pub fn check_statement(
         top: 5,
         ..QueryOptions::default()
     };
-    statement
-        .images
-        .iter()
-        .map(|img| {
-            let path = Statement::image_path(statement_file, img);
-            let mut check = ImageCheck {
-                image: path.clone(),
-                caption: img.caption.clone(),
-                verdict: Verdict::NoMatch,
-                original: None,
-                matches: Vec::new(),
-                edits: Vec::new(),
-                contradictions: Vec::new(),
-                exif: ExifSummary::default(),
-                exif_flags: Vec::new(),
-                notes: Vec::new(),
-                segments: Vec::new(),
-                not_assessed: None,
-                error: None,
-            };
-            let analysis = match analyze_file_within(&path, limits, Depth::Query) {
-                Ok(a) => a,
-                Err(e) => {
-                    check.error = Some(e);
-                    return Ok(check);
-                }
-            };
-            let clips = match analysis.is_video() {
-                true => crate::clip::find_clip(matcher, &analysis, &opts)?,
-                false => Vec::new(),
-            };
-            check.matches = match analysis.is_video() {
-                true => clips
-                    .iter()
-                    .take(opts.top)
-                    .map(|c| c.best.clone())
-                    .collect(),
-                false => matcher.find(&analysis, &opts)?,
-            };
-            check.exif_flags = exif_flags(&analysis.exif, statement);
-            check.exif = analysis.exif.clone();
-            if let Some(orig) = earliest(&check.matches) {
-                if !analysis.is_video() {
-                    // A video's best frame says nothing of the whole's edits.
-                    check.edits = crate::edits::edits(orig, analysis.width, analysis.height);
-                }
-                check
-                    .exif_flags
-                    .extend(exif_changes(&analysis.exif, &orig.exif));
-                check.contradictions =
-                    contradictions(&orig.context.clone().unwrap_or_default(), statement);
-                let mut original = Original::of(orig);
-                original.frame_times = matcher.frame_times(orig)?;
-                if let Some(clip) = clips.iter().find(|c| c.best.path == orig.path) {
-                    check.segments = clip.segments.clone();
-                }
-                check.notes = crate::check_video::notes(&original, orig, &check.segments, limits);
-                check.original = Some(original);
-                check.verdict = verdict(&check.edits, &check.contradictions);
-            } else if let Some(why) = analysis.hashes.low_information_reason() {
-                check.verdict = Verdict::NotAssessed;
-                check.not_assessed = Some(why);
+    // The attachments are decoded and looked up in parallel, each worker
+    // with its own matcher.
+    matcher.find_each(&statement.images, |matcher, img| {
+        let path = Statement::image_path(statement_file, img);
+        let mut check = ImageCheck {
+            image: path.clone(),
+            caption: img.caption.clone(),
+            verdict: Verdict::NoMatch,
+            original: None,
+            matches: Vec::new(),
+            edits: Vec::new(),
+            contradictions: Vec::new(),
+            exif: ExifSummary::default(),
+            exif_flags: Vec::new(),
+            notes: Vec::new(),
+            segments: Vec::new(),
+            not_assessed: None,
+            error: None,
+        };
+        let analysis = match analyze_file_within(&path, limits, Depth::Query) {
+            Ok(a) => a,
+            Err(e) => {
+                check.error = Some(e);
+                return Ok(check);
             }
-            Ok(check)
-        })
-        .collect()
+        };
+        let clips = match analysis.is_video() {
+            true => crate::clip::find_clip(matcher, &analysis, &opts)?,
+            false => Vec::new(),
+        };
+        check.matches = match analysis.is_video() {
+            true => clips
+                .iter()
+                .take(opts.top)
+                .map(|c| c.best.clone())
+                .collect(),
+            false => matcher.find(&analysis, &opts)?,
+        };
+        check.exif_flags = exif_flags(&analysis.exif, statement);
+        check.exif = analysis.exif.clone();
+        if let Some(orig) = earliest(&check.matches) {
+            if !analysis.is_video() {
+                // A video's best frame says nothing of the whole's edits.
+                check.edits = crate::edits::edits(orig, analysis.width, analysis.height);
+            }
+            check
+                .exif_flags
+                .extend(exif_changes(&analysis.exif, &orig.exif));
+            check.contradictions =
+                contradictions(&orig.context.clone().unwrap_or_default(), statement);
+            let mut original = Original::of(orig);
+            original.frame_times = matcher.frame_times(orig)?;
+            if let Some(clip) = clips.iter().find(|c| c.best.path == orig.path) {
+                check.segments = clip.segments.clone();
+            }
+            check.notes = crate::check_video::notes(&original, orig, &check.segments, limits);
+            check.original = Some(original);
+            check.verdict = verdict(&check.edits, &check.contradictions);
+        } else if let Some(why) = analysis.hashes.low_information_reason() {
+            check.verdict = Verdict::NotAssessed;
+            check.not_assessed = Some(why);
+        }
+        Ok(check)
+    })
 }
 
 /// The earliest-published match; undated ones count after dated ones, ties

@@ -73,9 +73,9 @@ pub fn find_clip(
     let total = video.frames.len().max(1) as f64;
     // Per reference path: (query time, reference time, match) of each hit.
     let mut hits: BTreeMap<PathBuf, Vec<(f64, Option<f64>, Match)>> = BTreeMap::new();
-    for f in &video.frames {
-        // The frame as a still: no bytes of its own (no SHA-256, so no
-        // byte-identical match), the video's metadata.
+    // Each frame as a still: no bytes of its own (no SHA-256, so no
+    // byte-identical match), the video's metadata; looked up in parallel.
+    let found = matcher.find_each(&video.frames, |matcher, f| {
         let frame = Analysis {
             path: a.path.clone(),
             size: 0,
@@ -89,7 +89,10 @@ pub fn find_clip(
             exif: a.exif.clone(),
             video: None,
         };
-        for m in matcher.find(&frame, opts)? {
+        matcher.find(&frame, opts)
+    })?;
+    for (f, matches) in video.frames.iter().zip(found) {
+        for m in matches {
             hits.entry(m.path.clone())
                 .or_default()
                 .push((f.time, m.time, m));

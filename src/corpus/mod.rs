@@ -129,6 +129,9 @@ pub trait Store: Send {
 /// The corpus of one location, whatever engine stores it.
 pub struct Corpus {
     store: Box<dyn Store>,
+    /// What it was opened from (`None` in memory), to open it again on
+    /// another thread ([`Corpus::reopen_location`]).
+    opened_from: Option<PathBuf>,
 }
 
 impl Corpus {
@@ -148,13 +151,25 @@ impl Corpus {
         } else {
             Box::new(sqlite::SqliteStore::open(location)?)
         };
-        Ok(Corpus { store })
+        Ok(Corpus {
+            store,
+            opened_from: Some(location.to_path_buf()),
+        })
+    }
+
+    /// What to pass to [`Corpus::open`] for another connection to this
+    /// corpus (a SQLite path or the PostgreSQL URL with its credentials:
+    /// never show it); `None` for a corpus in memory, which has no other
+    /// connection.
+    pub fn reopen_location(&self) -> Option<PathBuf> {
+        self.opened_from.clone()
     }
 
     /// An in-memory corpus (for evaluation and tests of the library).
     pub fn in_memory() -> Result<Corpus> {
         Ok(Corpus {
             store: Box::new(sqlite::SqliteStore::in_memory()?),
+            opened_from: None,
         })
     }
 

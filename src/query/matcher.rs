@@ -115,11 +115,11 @@ impl Default for QueryOptions {
 /// several matchers (one per connection, e.g. the server's threads) share
 /// one copy.
 pub struct Matcher<'c> {
-    corpus: &'c Corpus,
-    index: Arc<Index>,
+    pub(super) corpus: &'c Corpus,
+    pub(super) index: Arc<Index>,
     /// The point of the corpus's change sequence the index is at (`None`
     /// for an engine that keeps none).
-    seq: Option<i64>,
+    pub(super) seq: Option<i64>,
     pub rule: MatchRule,
 }
 
@@ -405,7 +405,8 @@ impl<'c> Matcher<'c> {
         }))
     }
 
-    /// Analyses the files in parallel, then looks each up.
+    /// Analyses the files in parallel, then looks them up in parallel
+    /// ([`Matcher::find_each`]).
     pub fn query_files(
         &self,
         paths: &[PathBuf],
@@ -416,32 +417,35 @@ impl<'c> Matcher<'c> {
             .par_iter()
             .map(|p| (p.clone(), analyze_file_within(p, limits, Depth::Query)))
             .collect();
-        analysed
+        // Each query's lookup: the clips of a video query, the matches of
+        // a still (none for a file that failed).
+        let looked = self.find_each(&analysed, |matcher, (_, a)| match a {
+            Ok(a) if a.is_video() => {
+                let clips = crate::clip::find_clip(matcher, a, opts)?;
+                let best = clips.iter().take(opts.top).map(|c| c.best.clone());
+                Ok((best.collect(), clips))
+            }
+            Ok(a) => Ok((matcher.find(a, opts)?, Vec::new())),
+            Err(_) => Ok((Vec::new(), Vec::new())),
+        })?;
+        Ok(analysed
             .into_iter()
-            .map(|(query, a)| {
-                let mut clips = Vec::new();
+            .zip(looked)
+            .map(|((query, a), (found, clips))| {
                 let (result, not_assessed) = match a {
-                    Ok(a) if a.is_video() => {
-                        clips = crate::clip::find_clip(self, &a, opts)?;
-                        let best = clips.iter().take(opts.top).map(|c| c.best.clone());
-                        (Ok(best.collect()), None)
-                    }
-                    Ok(a) => {
-                        let found = self.find(&a, opts)?;
-                        let why = a.hashes.low_information_reason();
-                        (Ok(found), why)
-                    }
+                    Ok(a) if a.is_video() => (Ok(found), None),
+                    Ok(a) => (Ok(found), a.hashes.low_information_reason()),
                     Err(e) => (Err(e), None),
                 };
                 let not_assessed =
                     not_assessed.filter(|_| result.as_ref().is_ok_and(Vec::is_empty));
-                Ok(QueryOutcome {
+                QueryOutcome {
                     query,
                     result,
                     not_assessed,
                     clips,
-                })
+                }
             })
-            .collect()
+            .collect())
     }
 }

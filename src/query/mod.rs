@@ -14,8 +14,10 @@ use crate::hash::{Dihedral, Frame};
 use crate::matching::MatchClass;
 use crate::verify::{self, Shortfall, Verdict};
 
+mod batch;
 mod matcher;
 
+pub(crate) use batch::BatchWorker;
 pub use matcher::{Matcher, QueryOptions, QueryOutcome};
 
 /// A reference matched by a query image.

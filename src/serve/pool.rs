@@ -188,6 +188,10 @@ fn worker(
     generation: &AtomicU64,
     shared: &SharedIndex,
 ) {
+    // The pool's workers already answer requests side by side: a
+    // request's batch (a statement's attachments, a clip's frames) stays on
+    // its worker rather than opening more connections.
+    let _worker = crate::query::BatchWorker::enter();
     let next = || rx.lock().ok().and_then(|rx| rx.recv().ok());
     let mut connection: Option<(u64, Result<Corpus, String>)> = None;
     while let Some(job) = next() {

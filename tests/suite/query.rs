@@ -438,3 +438,33 @@ fn the_siblings_of_an_hdr_frame_begin_with_the_other_frame() {
     let after = index.siblings(&q.hashes, on, CANDIDATES, RADIUS, &[off]);
     assert!(after.iter().all(|h| h.index != off), "{after:?}");
 }
+
+on_each_engine! {
+    /// The lookups of a folder of queries and of a statement's attachments
+    /// run on several workers, each with its own connection: the answers
+    /// are those of one thread, in the same order.
+    fn batch_lookups_on_two_threads_answer_as_on_one(ws) {
+        ws.build_references();
+        let examples = references().join("examples");
+        let run = |threads: &str, args: &[&std::ffi::OsStr]| {
+            let out = ws
+                .cmd()
+                .args(["--format", "json", "-j", threads])
+                .args(args)
+                .output()
+                .unwrap();
+            (out.status.code(), String::from_utf8_lossy(&out.stdout).to_string())
+        };
+        let query: [&std::ffi::OsStr; 2] = ["query".as_ref(), examples.as_os_str()];
+        let (code, one) = run("1", &query);
+        assert_eq!(code, Some(1), "the examples match references: {one}");
+        let listed = json(one.as_bytes());
+        assert!(listed.as_array().unwrap().len() >= 4, "{listed}");
+        assert_eq!(run("2", &query), (code, one));
+        let statement = examples.join("statement.toml");
+        let check: [&std::ffi::OsStr; 2] = ["check".as_ref(), statement.as_os_str()];
+        let (code, one) = run("1", &check);
+        assert!(one.contains("reused") || one.contains("misattributed"), "{one}");
+        assert_eq!(run("2", &check), (code, one));
+    }
+}
