@@ -38,6 +38,24 @@ impl Context {
         Some((self.latitude?, self.longitude?))
     }
 
+    /// What identifies this appearance among its file's contexts (a record
+    /// imported again replaces the one it matches): its source URL, or
+    /// without one its publisher and publication date, joined by the unit
+    /// separator (U+001F, which validated text never holds), so that two
+    /// publications known without a URL are both kept. The migrations
+    /// (`0005_context_appearance.sql`, `0006_context_appearance.sql`)
+    /// compute the same for the rows stored before it.
+    pub fn appearance(&self) -> String {
+        match self.source_url.as_deref().filter(|u| !u.is_empty()) {
+            Some(url) => url.to_string(),
+            None => format!(
+                "\u{1f}{}\u{1f}{}",
+                self.publisher.as_deref().unwrap_or(""),
+                self.published.as_deref().unwrap_or("")
+            ),
+        }
+    }
+
     /// Cleans text fields and checks the date and coordinates.
     pub fn validated(mut self) -> std::result::Result<Context, String> {
         for field in [

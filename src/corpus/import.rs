@@ -17,7 +17,7 @@ pub(crate) trait ImportSteps {
     /// Stores (or refreshes) a hash-only reference; its id and whether it
     /// is new.
     fn upsert_external(&mut self, external: &External) -> Result<(i64, bool)>;
-    /// Attaches a context, replacing the one with the same source URL;
+    /// Attaches a context, replacing the one of the same appearance;
     /// `fresh` says the file has no contexts yet (a plain insert).
     fn insert_context(&mut self, file_id: i64, context: &Context, fresh: bool) -> Result<()>;
 }

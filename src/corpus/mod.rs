@@ -71,8 +71,8 @@ pub trait Store: Send {
     /// Inserts or replaces analysed files, each under its key; true for
     /// each file that was new.
     fn write_analyses(&mut self, files: &[(String, Analysis)]) -> Result<Vec<bool>>;
-    /// Attaches `context` to the stored files of `keys` (replacing one with
-    /// the same source URL); returns how many files it was attached to.
+    /// Attaches `context` to the stored files of `keys` (replacing one of
+    /// the same appearance, [`Context::appearance`]); returns how many files it was attached to.
     fn attach_context(&mut self, keys: &[String], context: &Context) -> Result<usize>;
     /// The video a stored frame was kept from (`None` for any other file,
     /// and in an engine that stores no videos).

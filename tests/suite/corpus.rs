@@ -341,3 +341,99 @@ on_each_engine! {
         assert_eq!(export(&ws), text);
     }
 }
+
+/// Writes `rows` (after a header) as `ctx.csv` in `dir` and imports it.
+fn import_contexts(ws: &Workspace, dir: &std::path::Path, rows: &str) {
+    let csv = dir.join("ctx.csv");
+    std::fs::write(&csv, format!("path,publisher,published,caption\n{rows}")).unwrap();
+    ws.cmd()
+        .args(["corpus", "import"])
+        .arg(&csv)
+        .assert()
+        .success();
+}
+
+/// The captions of the contexts of `picture`'s identical match.
+fn captions(ws: &Workspace, picture: &std::path::Path) -> Vec<String> {
+    let top = ws.top_match(picture);
+    let mut out: Vec<String> = top["contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["caption"].as_str().unwrap_or_default().to_string())
+        .collect();
+    out.sort();
+    out
+}
+
+on_each_engine! {
+    /// Contexts without a source URL are told apart by publisher and date:
+    /// two publications are both kept, and a record imported again
+    /// replaces its own.
+    fn contexts_without_a_url_are_kept_per_publisher_and_date(ws) {
+        let refs = ws.path().join("refs");
+        std::fs::create_dir(&refs).unwrap();
+        std::fs::copy(references().join("storm.jpg"), refs.join("storm.jpg")).unwrap();
+        ws.run_json(&[std::ffi::OsStr::new("corpus"), "build".as_ref(), refs.as_os_str()], 0);
+        import_contexts(
+            &ws,
+            &refs,
+            "storm.jpg,Daily Ledger,2019-04-02,A storm\nstorm.jpg,Evening Post,2021-06-01,Storm over the bay\n",
+        );
+        import_contexts(&ws, &refs, "storm.jpg,Daily Ledger,2019-04-02,A storm over the harbour\n");
+        assert_eq!(
+            captions(&ws, &refs.join("storm.jpg")),
+            ["A storm over the harbour", "Storm over the bay"]
+        );
+    }
+}
+
+/// A corpus of schema 4 (contexts keyed by source URL) is migrated with its
+/// contexts, and then keeps two publications without a URL apart.
+#[test]
+fn a_schema_4_corpus_keeps_its_contexts_and_then_tells_urlless_ones_apart() {
+    let ws = Workspace::new();
+    let refs = ws.path().join("refs");
+    std::fs::create_dir(&refs).unwrap();
+    std::fs::copy(references().join("storm.jpg"), refs.join("storm.jpg")).unwrap();
+    ws.run_json(
+        &[
+            std::ffi::OsStr::new("corpus"),
+            "build".as_ref(),
+            refs.as_os_str(),
+        ],
+        0,
+    );
+    import_contexts(&ws, &refs, "storm.jpg,Daily Ledger,2019-04-02,A storm\n");
+    // Back to schema 4's table: unique per file and source URL.
+    let conn = rusqlite::Connection::open(ws.db()).unwrap();
+    conn.execute_batch(
+        "CREATE TABLE contexts_old (
+            id INTEGER PRIMARY KEY,
+            file_id INTEGER NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+            source_url TEXT NOT NULL DEFAULT '', publisher TEXT, published TEXT, caption TEXT,
+            location TEXT, latitude REAL, longitude REAL, credit TEXT, licence TEXT, notes TEXT,
+            UNIQUE (file_id, source_url));
+         INSERT INTO contexts_old SELECT id, file_id, source_url, publisher, published, caption,
+            location, latitude, longitude, credit, licence, notes FROM contexts;
+         DROP TABLE contexts;
+         ALTER TABLE contexts_old RENAME TO contexts;
+         CREATE INDEX contexts_file ON contexts (file_id);
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    drop(conn);
+    import_contexts(
+        &ws,
+        &refs,
+        "storm.jpg,Evening Post,2021-06-01,Storm over the bay\n",
+    );
+    assert_eq!(
+        captions(&ws, &refs.join("storm.jpg")),
+        ["A storm", "Storm over the bay"]
+    );
+    assert_eq!(
+        ws.run_json(&["corpus", "stats"], 0)[0]["schema_version"],
+        provcheck::corpus::SCHEMA_VERSION
+    );
+}

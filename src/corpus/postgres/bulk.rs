@@ -5,8 +5,9 @@
 //! path to one), else to every file with its SHA-256, else to a hash-only
 //! reference made from its hashes (the first record of a SHA-256 makes it,
 //! later ones attach to it), a later record replacing an earlier context of
-//! the same source URL. Millions of hash-only references import at the
-//! server's insert speed instead of a few round trips each.
+//! the same appearance (source URL, or publisher and date without one).
+//! Millions of hash-only references import at the server's insert speed
+//! instead of a few round trips each.
 
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::Type;
@@ -24,7 +25,7 @@ const STAGING: &str = "CREATE TEMP TABLE import_staging (
         pdq bytea, quality smallint, phash bytea, low boolean, label text,
         source_url text COLLATE \"C\", publisher text, published text COLLATE \"C\", caption text,
         location text, latitude double precision, longitude double precision, credit text,
-        licence text, notes text
+        licence text, notes text, appearance text COLLATE \"C\"
     ) ON COMMIT DROP;
     CREATE TEMP TABLE import_targets (ord bigint, file_id bigint) ON COMMIT DROP;
     CREATE INDEX ON import_targets (ord);
@@ -47,6 +48,7 @@ const COLUMNS: &[Type] = &[
     Type::TEXT,
     Type::FLOAT8,
     Type::FLOAT8,
+    Type::TEXT,
     Type::TEXT,
     Type::TEXT,
     Type::TEXT,
@@ -157,20 +159,20 @@ pub(super) fn import(
             WHERE s.pdq IS NOT NULL AND s.sha256 = '';
          ANALYZE import_targets;",
     )?;
-    // Contexts: per file and source URL the last record's, placed (for
+    // Contexts: per file and appearance the last record's, placed (for
     // the order of equal dates) where the first one came.
     tx.batch_execute(
         "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
-                               latitude, longitude, credit, licence, notes)
+                               latitude, longitude, credit, licence, notes, appearance)
          SELECT file_id, source_url, publisher, published, caption, location, latitude,
-                longitude, credit, licence, notes
+                longitude, credit, licence, notes, appearance
          FROM (
-            SELECT DISTINCT ON (t.file_id, s.source_url) t.file_id, s.*,
-                   MIN(s.ord) OVER (PARTITION BY t.file_id, s.source_url) AS first
+            SELECT DISTINCT ON (t.file_id, s.appearance) t.file_id, s.*,
+                   MIN(s.ord) OVER (PARTITION BY t.file_id, s.appearance) AS first
             FROM import_targets t JOIN import_staging s ON s.ord = t.ord
-            ORDER BY t.file_id, s.source_url, s.ord DESC
+            ORDER BY t.file_id, s.appearance, s.ord DESC
          ) c ORDER BY first
-         ON CONFLICT (file_id, source_url) DO UPDATE SET
+         ON CONFLICT (file_id, appearance) DO UPDATE SET
             publisher = excluded.publisher, published = excluded.published,
             caption = excluded.caption, location = excluded.location,
             latitude = excluded.latitude, longitude = excluded.longitude,
@@ -196,7 +198,7 @@ fn copy_in(tx: &mut Transaction<'_>, records: &[ImportRecord<'_>]) -> PgResult<(
     let sink = tx.copy_in(
         "COPY import_staging (ord, path, sha256, ext_key, pdq, quality, phash, low, label,
             source_url, publisher, published, caption, location, latitude, longitude, credit,
-            licence, notes) FROM STDIN (FORMAT binary)",
+            licence, notes, appearance) FROM STDIN (FORMAT binary)",
     )?;
     let mut w = BinaryCopyInWriter::new(sink, COLUMNS);
     for (ord, r) in records.iter().enumerate() {
@@ -222,6 +224,7 @@ fn copy_in(tx: &mut Transaction<'_>, records: &[ImportRecord<'_>]) -> PgResult<(
             &c.credit,
             &c.licence,
             &c.notes,
+            &c.appearance(),
         ])?;
     }
     w.finish()?;

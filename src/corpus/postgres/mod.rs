@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0003_changes.sql"),
     include_str!("../../../migrations/postgres/0004_prune_removals.sql"),
     include_str!("../../../migrations/postgres/0005_import_speed.sql"),
+    include_str!("../../../migrations/postgres/0006_context_appearance.sql"),
 ];
 
 /// The PostgreSQL schema version this build writes.

@@ -113,13 +113,14 @@ pub(super) fn write_hashes(
     Ok(())
 }
 
-/// Attaches a context to a file, replacing the one with the same source URL.
+/// Attaches a context to a file, replacing the one of the same appearance
+/// ([`Context::appearance`]).
 pub(super) fn insert_context(tx: &mut Transaction<'_>, file_id: i64, c: &Context) -> PgResult<()> {
     tx.execute(
         "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
-                               latitude, longitude, credit, licence, notes)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (file_id, source_url) DO UPDATE SET
+                               latitude, longitude, credit, licence, notes, appearance)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         ON CONFLICT (file_id, appearance) DO UPDATE SET
             publisher = excluded.publisher, published = excluded.published,
             caption = excluded.caption, location = excluded.location,
             latitude = excluded.latitude, longitude = excluded.longitude,
@@ -136,6 +137,7 @@ pub(super) fn insert_context(tx: &mut Transaction<'_>, file_id: i64, c: &Context
             &c.credit,
             &c.licence,
             &c.notes,
+            &c.appearance(),
         ],
     )?;
     Ok(())

@@ -111,8 +111,8 @@ fn write_hash(
     Ok(())
 }
 
-/// Attaches a context to a file, replacing the one with the same source
-/// URL; `fresh` says the file has no contexts yet (a plain insert).
+/// Attaches a context to a file, replacing the one of the same appearance
+/// ([`Context::appearance`]); `fresh` says the file has no contexts yet (a plain insert).
 pub(super) fn insert_context(
     tx: &Transaction<'_>,
     file_id: i64,
@@ -121,13 +121,13 @@ pub(super) fn insert_context(
 ) -> Result<()> {
     let sql = if fresh {
         "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
-                               latitude, longitude, credit, licence, notes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+                               latitude, longitude, credit, licence, notes, appearance)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
     } else {
         "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
-                               latitude, longitude, credit, licence, notes)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
-         ON CONFLICT (file_id, source_url) DO UPDATE SET
+                               latitude, longitude, credit, licence, notes, appearance)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+         ON CONFLICT (file_id, appearance) DO UPDATE SET
             publisher = excluded.publisher, published = excluded.published,
             caption = excluded.caption, location = excluded.location,
             latitude = excluded.latitude, longitude = excluded.longitude,
@@ -144,7 +144,8 @@ pub(super) fn insert_context(
         c.longitude,
         c.credit,
         c.licence,
-        c.notes
+        c.notes,
+        c.appearance()
     ])?;
     Ok(())
 }
