@@ -59,6 +59,12 @@ pub trait Store: Send {
     /// Calls `f` with what the search index needs of every reference, in
     /// file id order, each file once.
     fn for_each_search_hash(&self, f: &mut dyn FnMut(SearchHashes<'_>)) -> Result<()>;
+    /// At least as many as the references [`Store::for_each_search_hash`]
+    /// delivers (the largest file id; read from an index, not counted), so
+    /// that the index is allocated once rather than grown; 0 when unknown.
+    fn references_upper_bound(&self) -> Result<usize> {
+        Ok(0)
+    }
     /// Known contexts of a file, earliest publication first (undated last).
     fn contexts(&self, file_id: i64) -> Result<Vec<Context>>;
     /// The stored EXIF of a file (empty when none).
@@ -219,6 +225,11 @@ impl Corpus {
     /// order.
     pub fn for_each_search_hash(&self, mut f: impl FnMut(SearchHashes<'_>)) -> Result<()> {
         self.store.for_each_search_hash(&mut f)
+    }
+
+    /// See [`Store::references_upper_bound`].
+    pub fn references_upper_bound(&self) -> Result<usize> {
+        self.store.references_upper_bound()
     }
 
     /// The current point of the change sequence (see [`Store::change_seq`]).

@@ -32,6 +32,13 @@ impl<const W: usize> Codes<W> {
         }
     }
 
+    /// Room for `n` more codes.
+    pub fn reserve(&mut self, n: usize) {
+        for column in &mut self.words {
+            column.reserve(n);
+        }
+    }
+
     pub fn push(&mut self, code: [u64; W]) {
         for (column, word) in self.words.iter_mut().zip(code) {
             column.push(word);

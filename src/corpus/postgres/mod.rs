@@ -308,6 +308,14 @@ impl Store for PgStore {
         self.with(|c| read::search_hashes(c, f))
     }
 
+    fn references_upper_bound(&self) -> Result<usize> {
+        let max: i64 = self.with(|c| {
+            Ok(c.query_one("SELECT COALESCE(max(id), 0) FROM files", &[])?
+                .get(0))
+        })?;
+        Ok(max.max(0) as usize)
+    }
+
     fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {
         self.with(|c| read::contexts(c, file_id))
     }

@@ -253,13 +253,23 @@ impl Store for SqliteStore {
     /// order. Reads the hash rows in storage order (no join, no index
     /// lookups) and sorts in memory, so a million references load in well
     /// under a second.
+    fn references_upper_bound(&self) -> Result<usize> {
+        let max: i64 = self
+            .conn
+            .query_row("SELECT COALESCE(MAX(id), 0) FROM files", [], |r| r.get(0))?;
+        Ok(max.max(0) as usize)
+    }
+
     fn for_each_search_hash(&self, f: &mut dyn FnMut(SearchHashes<'_>)) -> Result<()> {
+        // The PDQ algorithms ('pdq', 'pdq-crops', 'pdq-windows') as a
+        // range: an IN list cost a lookup per row (3.6 s against 2.4 s of
+        // SQLite's time over 20M hash rows); others in it are skipped below.
         let mut stmt = self.conn.prepare(
             "SELECT file_id, algorithm, hash, low_information FROM hashes
-             WHERE algorithm IN ('pdq', 'pdq-crops', 'pdq-windows')",
+             WHERE algorithm >= 'pdq' AND algorithm < 'pdr'",
         )?;
         let mut rows = stmt.query([])?;
-        let mut whole: Vec<(i64, Pdq, bool)> = Vec::new();
+        let mut whole: Vec<(i64, Pdq, bool)> = Vec::with_capacity(self.references_upper_bound()?);
         // (file id, 0 for sub-frames or 1 for windows, codes)
         let mut parts: Vec<(i64, u8, Vec<Pdq>)> = Vec::new();
         while let Some(r) = rows.next()? {
@@ -270,7 +280,8 @@ impl Store for SqliteStore {
             match algorithm {
                 "pdq" => whole.push((id, Pdq::from_bytes(blob).unwrap_or_default(), r.get(3)?)),
                 "pdq-crops" => parts.push((id, 0, codes())),
-                _ => parts.push((id, 1, codes())),
+                "pdq-windows" => parts.push((id, 1, codes())),
+                _ => {}
             }
         }
         // A damaged file (a broken primary-key index) may hold two rows of
