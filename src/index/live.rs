@@ -86,17 +86,7 @@ fn copy_run(from: &Table, i: usize, to: &mut Table) {
 mod tests {
     use super::*;
     use crate::corpus::ChangedHashes;
-    use crate::hash::Pdq;
-
-    fn code(seed: u64) -> Pdq {
-        let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        Pdq(std::array::from_fn(|_| {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            s
-        }))
-    }
+    use crate::index::tests::code;
 
     fn reference(id: i64) -> ChangedHashes {
         ChangedHashes {

@@ -516,7 +516,8 @@ fn visit_pairings(
 mod tests {
     use super::*;
 
-    fn code(seed: u64) -> Pdq {
+    /// A pseudo-random code from `seed` (xorshift), for the index's tests.
+    pub(super) fn code(seed: u64) -> Pdq {
         let mut s = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         Pdq(std::array::from_fn(|_| {
             s ^= s << 13;
