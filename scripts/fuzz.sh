@@ -18,7 +18,8 @@
 #
 # Environment: FUZZ_SANITIZER=address (the default: also catches memory
 # errors in unsafe code) or none (faster to build and run; what CI uses),
-# FUZZ_JOBS (parallel fuzzing processes, default 1), FUZZ_RSS_MB (memory
+# FUZZ_PROFILE=release (the default) or dev (see below), FUZZ_JOBS
+# (parallel fuzzing processes, default 1), FUZZ_RSS_MB (memory
 # limit per process, default 2048), FUZZ_SHARED_DATA=0 (seeds only, no
 # files of ../shared/data). cargo-fuzz is installed if absent; on
 # the stable toolchain RUSTC_BOOTSTRAP=1 lets it pass its nightly-only flags.
@@ -43,7 +44,15 @@ fi
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 export RUSTC_BOOTSTRAP=1
 sanitizer=${FUZZ_SANITIZER:-address}
-cargo fuzz build --sanitizer "$sanitizer" --release --debug-assertions
+# FUZZ_PROFILE=dev builds in the fuzz workspace's dev profile (CI's gate:
+# a few minutes instead of cargo-fuzz's release build, one code-generation
+# unit per crate; slower fuzzing).
+if [ "${FUZZ_PROFILE:-release}" = dev ]; then
+  profile=(--dev)
+else
+  profile=(--release --debug-assertions)
+fi
+cargo fuzz build --sanitizer "$sanitizer" "${profile[@]}"
 jobs=()
 if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then
   # Each worker logs to fuzz-N.log in the current folder.
@@ -69,11 +78,11 @@ for target in $run; do
     # Replaying given inputs: no corpus, no time limit.
     inputs=("$@")
     set --
-    cargo fuzz run --sanitizer "$sanitizer" --release --debug-assertions "$target" \
+    cargo fuzz run --sanitizer "$sanitizer" "${profile[@]}" "$target" \
       "${inputs[@]}" || status=1
     continue
   fi
-  cargo fuzz run --sanitizer "$sanitizer" --release --debug-assertions "$target" \
+  cargo fuzz run --sanitizer "$sanitizer" "${profile[@]}" "$target" \
     "$corpus" "fuzz/seeds/$target" "${extra[@]}" -- \
     -max_total_time="$seconds" -rss_limit_mb="${FUZZ_RSS_MB:-2048}" \
     -timeout=30 -max_len=1048576 -print_final_stats=1 "${jobs[@]}" "$@" || status=1
