@@ -38,6 +38,7 @@ pub enum Error {
     Db(#[from] rusqlite::Error),
     /// A PostgreSQL statement or connection failed (its message includes
     /// the server's reason).
+    #[cfg(feature = "postgres")]
     #[error("PostgreSQL: {}", pg_message(error))]
     Postgres {
         /// The URL with its password masked.
@@ -96,6 +97,7 @@ pub enum Error {
 
 /// A PostgreSQL error with its cause: the server's message (and hint), or
 /// the client's error and what caused it.
+#[cfg(feature = "postgres")]
 fn pg_message(e: &postgres::Error) -> String {
     if let Some(db) = e.as_db_error() {
         return match db.hint() {

@@ -28,6 +28,7 @@ pub mod index;
 pub mod matching;
 pub mod query;
 pub mod report;
+#[cfg(feature = "serve")]
 pub mod serve;
 pub mod statement;
 pub mod thumbnail;

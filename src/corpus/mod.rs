@@ -9,6 +9,8 @@
 mod build;
 mod copy;
 mod import;
+mod location;
+#[cfg(feature = "postgres")]
 mod postgres;
 mod search;
 mod sqlite;
@@ -26,7 +28,8 @@ use crate::hash::Pdq;
 pub use build::{add_paths, corpus_key, relative_path, BuildOptions, BuildReport, FileFailure};
 pub use copy::{copy, CopyReport};
 pub use import::IMPORT_CHUNK;
-pub use postgres::connect::{is_postgres_url, mask as mask_password};
+pub use location::{is_postgres_url, mask as mask_password};
+#[cfg(feature = "postgres")]
 pub use postgres::PG_SCHEMA_VERSION;
 pub use search::MAX_SEARCH;
 pub use sqlite::SCHEMA_VERSION;
@@ -149,11 +152,13 @@ impl Corpus {
     /// Errors: [`crate::error::Error::NotADatabase`] for a file that is not
     /// a provcheck database, [`crate::error::Error::DbTooNew`] for a schema
     /// newer than this build, [`crate::error::Error::Postgres`] for a server
-    /// that cannot be reached or refuses the login, or the engine's own error.
+    /// that cannot be reached or refuses the login, or the engine's own
+    /// error; [`crate::error::Error::Invalid`] for a PostgreSQL URL in a
+    /// build without the `postgres` feature.
     pub fn open(location: &Path) -> Result<Corpus> {
         let text = location.to_string_lossy();
         let store: Box<dyn Store> = if is_postgres_url(&text) {
-            Box::new(postgres::PgStore::open(&text)?)
+            Self::postgres(&text)?
         } else {
             Box::new(sqlite::SqliteStore::open(location)?)
         };
@@ -161,6 +166,21 @@ impl Corpus {
             store,
             opened_from: Some(location.to_path_buf()),
         })
+    }
+
+    /// The PostgreSQL engine on `url`.
+    #[cfg(feature = "postgres")]
+    fn postgres(url: &str) -> Result<Box<dyn Store>> {
+        Ok(Box::new(postgres::PgStore::open(url)?))
+    }
+
+    /// A build without the PostgreSQL engine refuses its URLs by name.
+    #[cfg(not(feature = "postgres"))]
+    fn postgres(url: &str) -> Result<Box<dyn Store>> {
+        Err(crate::error::Error::Invalid(format!(
+            "{}: this provcheck was built without PostgreSQL (the `postgres` feature)",
+            mask_password(url)
+        )))
     }
 
     /// What to pass to [`Corpus::open`] for another connection to this

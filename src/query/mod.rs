@@ -17,6 +17,7 @@ use crate::verify::{self, Shortfall, Verdict};
 mod batch;
 mod matcher;
 
+#[cfg(feature = "serve")]
 pub(crate) use batch::BatchWorker;
 pub use matcher::{Matcher, QueryOptions, QueryOutcome};
 

@@ -62,7 +62,7 @@ impl PgStore {
     /// for a newer schema, [`Error::ReadOnly`] when the schema must be
     /// created or migrated by a role that may not.
     pub fn open(url: &str) -> Result<PgStore> {
-        let location = connect::mask(url);
+        let location = crate::corpus::location::mask(url);
         let client = connect::config(url)?
             .connect(NoTls)
             .map_err(|e| Error::Postgres {
