@@ -29,7 +29,20 @@ const STAGING: &str = "CREATE TEMP TABLE import_staging (
     ) ON COMMIT DROP;
     CREATE TEMP TABLE import_targets (ord bigint, file_id bigint) ON COMMIT DROP;
     CREATE INDEX ON import_targets (ord);
-    CREATE TEMP TABLE import_ids (id bigint, path text COLLATE \"C\") ON COMMIT DROP;";
+    CREATE TEMP TABLE import_ids (id bigint, path text COLLATE \"C\", fresh boolean)
+        ON COMMIT DROP;";
+
+/// A refreshed reference's hash replaces the stored one.
+const HASH_UPSERT: &str = "ON CONFLICT (file_id, algorithm) DO UPDATE SET
+    settings = excluded.settings, hash = excluded.hash, quality = excluded.quality,
+    low_information = excluded.low_information";
+
+/// A context replaces the stored one of the same appearance.
+const CONTEXT_UPSERT: &str = "ON CONFLICT (file_id, appearance) DO UPDATE SET
+    publisher = excluded.publisher, published = excluded.published,
+    caption = excluded.caption, location = excluded.location,
+    latitude = excluded.latitude, longitude = excluded.longitude,
+    credit = excluded.credit, licence = excluded.licence, notes = excluded.notes";
 
 const COLUMNS: &[Type] = &[
     Type::INT8,
@@ -122,7 +135,12 @@ pub(super) fn import(
         )?
         .get(0);
     // The references' rows, their ids kept (RETURNING) so that the hash
-    // rows and the records' targets need no lookup in `files`.
+    // rows and the records' targets need no lookup in `files`, with whether
+    // each row is new (`xmax = 0`: inserted, not updated by ON CONFLICT).
+    // A new file has no hash or context rows yet: those are plain inserts,
+    // and only a refreshed one needs ON CONFLICT (per chunk of 250,000 new
+    // references, the hash rows took 3.3-4.0 s with it, 2.3 s without; a
+    // 1M import 65 s against 53 s).
     let stamp = now();
     tx.execute(
         "WITH made AS (
@@ -131,23 +149,24 @@ pub(super) fn import(
             SELECT ext_key, 0, 0, sha256, 'external', 0, 0, $1, $1, $2 FROM import_new ORDER BY ord
             ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,
                updated_at = excluded.updated_at, change_seq = excluded.change_seq
-            RETURNING id, path)
-         INSERT INTO import_ids SELECT id, path FROM made",
+            RETURNING id, path, xmax = 0)
+         INSERT INTO import_ids SELECT * FROM made",
         &[&stamp, &seq],
     )?;
     tx.batch_execute("ANALYZE import_ids")?;
-    tx.execute(
-        "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
-         SELECT i.id, h.algorithm, $1, h.hash, h.quality, n.low
-         FROM import_new n JOIN import_ids i ON i.path = n.ext_key
-         CROSS JOIN LATERAL (VALUES ('pdq', n.pdq, n.quality), ('phash64', n.phash, NULL))
-            AS h (algorithm, hash, quality)
-         WHERE h.hash IS NOT NULL
-         ON CONFLICT (file_id, algorithm) DO UPDATE SET settings = excluded.settings,
-            hash = excluded.hash, quality = excluded.quality,
-            low_information = excluded.low_information",
-        &[&SETTINGS_VERSION],
-    )?;
+    for (fresh, upsert) in [(true, ""), (false, HASH_UPSERT)] {
+        tx.execute(
+            &format!(
+                "INSERT INTO hashes (file_id, algorithm, settings, hash, quality, low_information)
+                 SELECT i.id, h.algorithm, $1, h.hash, h.quality, n.low
+                 FROM import_new n JOIN import_ids i ON i.path = n.ext_key
+                 CROSS JOIN LATERAL (VALUES ('pdq', n.pdq, n.quality), ('phash64', n.phash, NULL))
+                    AS h (algorithm, hash, quality)
+                 WHERE h.hash IS NOT NULL AND i.fresh = {fresh} {upsert}"
+            ),
+            &[&SETTINGS_VERSION],
+        )?;
+    }
     tx.batch_execute(
         "INSERT INTO import_targets
             SELECT s.ord, i.id FROM import_pending s
@@ -160,24 +179,24 @@ pub(super) fn import(
          ANALYZE import_targets;",
     )?;
     // Contexts: per file and appearance the last record's, placed (for
-    // the order of equal dates) where the first one came.
-    tx.batch_execute(
-        "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
-                               latitude, longitude, credit, licence, notes, appearance)
-         SELECT file_id, source_url, publisher, published, caption, location, latitude,
-                longitude, credit, licence, notes, appearance
-         FROM (
-            SELECT DISTINCT ON (t.file_id, s.appearance) t.file_id, s.*,
-                   MIN(s.ord) OVER (PARTITION BY t.file_id, s.appearance) AS first
-            FROM import_targets t JOIN import_staging s ON s.ord = t.ord
-            ORDER BY t.file_id, s.appearance, s.ord DESC
-         ) c ORDER BY first
-         ON CONFLICT (file_id, appearance) DO UPDATE SET
-            publisher = excluded.publisher, published = excluded.published,
-            caption = excluded.caption, location = excluded.location,
-            latitude = excluded.latitude, longitude = excluded.longitude,
-            credit = excluded.credit, licence = excluded.licence, notes = excluded.notes",
-    )?;
+    // the order of equal dates) where the first one came; the new files'
+    // by plain inserts, the others' replacing a context of the same
+    // appearance.
+    for (files, upsert) in [("IN", ""), ("NOT IN", CONTEXT_UPSERT)] {
+        tx.batch_execute(&format!(
+            "INSERT INTO contexts (file_id, source_url, publisher, published, caption, location,
+                                   latitude, longitude, credit, licence, notes, appearance)
+             SELECT file_id, source_url, publisher, published, caption, location, latitude,
+                    longitude, credit, licence, notes, appearance
+             FROM (
+                SELECT DISTINCT ON (t.file_id, s.appearance) t.file_id, s.*,
+                       MIN(s.ord) OVER (PARTITION BY t.file_id, s.appearance) AS first
+                FROM import_targets t JOIN import_staging s ON s.ord = t.ord
+                WHERE t.file_id {files} (SELECT id FROM import_ids WHERE fresh)
+                ORDER BY t.file_id, s.appearance, s.ord DESC
+             ) c ORDER BY first {upsert}"
+        ))?;
+    }
     let attached: i64 = tx
         .query_one("SELECT COUNT(*) FROM import_targets", &[])?
         .get(0);
