@@ -527,10 +527,6 @@ mod tests {
         }))
     }
 
-    fn distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
-        a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
-    }
-
     /// The k closest kept per run of codes, then overall, are the first k
     /// of every reference sorted by distance and file id, ties included
     /// (many references share codes here).
@@ -555,7 +551,7 @@ mod tests {
                 let codes = index.frames.codes_of(i);
                 let d = codes
                     .iter()
-                    .flat_map(|c| query.iter().map(move |q| distance(c, q)))
+                    .flat_map(|c| query.iter().map(move |q| Pdq(*c).distance(&Pdq(*q))))
                     .min()
                     .unwrap();
                 (i, d)
