@@ -194,7 +194,7 @@ fn provcheck_query(c: &mut Criterion) {
         pdq: variants[0],
         pdq_variants: variants,
         pdq_quality: 100,
-        phash: rng.next(),
+        phash: Some(rng.next()),
         crops: (0..CROPS.len())
             .map(|_| [(); 8].map(|_| Pdq(rng.code())))
             .collect(),

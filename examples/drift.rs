@@ -46,7 +46,8 @@ fn main() {
             let reference_ph = phash64(&grey_bytes(&grey));
             let reference_pdq = pdq::pdq(&full.image).hash;
             let (ph_bits, pdq_bits) = match side {
-                None => (fast.hashes.phash, fast.hashes.pdq),
+                // A decoded picture always has its pHash.
+                None => (fast.hashes.phash.unwrap_or_default(), fast.hashes.pdq),
                 Some(s) => {
                     let (w, h) = grey.dimensions();
                     let k = (w.max(h) / s).max(1);

@@ -413,7 +413,7 @@ impl Corpus {
                     sha256: (!r.sha256.is_empty()).then(|| r.sha256.clone()),
                     pdq: Some(r.pdq.to_hex()),
                     pdq_quality: Some(r.pdq_quality),
-                    phash64: (r.phash != 0).then(|| crate::hash::phash_hex(r.phash)),
+                    phash64: r.phash.map(crate::hash::phash_hex),
                     context,
                 });
             }

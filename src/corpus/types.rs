@@ -20,7 +20,8 @@ pub struct Reference {
     pub height: u32,
     pub pdq: Pdq,
     pub pdq_quality: u8,
-    pub phash: u64,
+    /// `None` for a hash-only reference imported without one.
+    pub phash: Option<u64>,
     /// PDQ of the standard sub-frames (see [`crate::hash::CROPS`]).
     pub crops: Vec<Pdq>,
     /// PDQ of the deep crops that nominate candidates (see

@@ -71,7 +71,7 @@ impl Method {
             return None;
         }
         Some(match self {
-            Method::Phash => 4 * (q.phash ^ r.phash).count_ones(),
+            Method::Phash => 4 * (q.phash? ^ r.phash?).count_ones(),
             Method::Pdq => q.pdq.distance(&r.pdq),
             Method::PdqDihedral => q
                 .pdq_variants

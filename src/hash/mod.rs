@@ -152,8 +152,9 @@ pub struct Hashes {
     /// (`pdq_variants[0] == pdq`).
     pub pdq_variants: [Pdq; 8],
     pub pdq_quality: u8,
-    /// 64-bit DCT hash, most significant bit first.
-    pub phash: u64,
+    /// 64-bit DCT hash, most significant bit first; `None` for a picture
+    /// known only from a hash list that gives none (a vPDQ frame).
+    pub phash: Option<u64>,
     /// PDQ of the [`CROPS`] sub-frames, each in its eight dihedral variants.
     pub crops: Vec<[Pdq; 8]>,
     /// PDQ of the [`window`]s, as they are (a query's rotations/flips are
@@ -203,7 +204,7 @@ pub fn hash_image(grey: &Grey, parts: Parts) -> Hashes {
         pdq: variants[0],
         pdq_variants: variants,
         pdq_quality: quality,
-        phash,
+        phash: Some(phash),
         crops: match parts.crops {
             true => crop_hashes(&blurred, w, h),
             false => Vec::new(),
@@ -213,7 +214,7 @@ pub fn hash_image(grey: &Grey, parts: Parts) -> Hashes {
             false => Vec::new(),
         },
         content: parts.content.then(|| content_hashes(grey)).flatten(),
-        low_information: is_low_information(&variants[0], quality, phash)
+        low_information: is_low_information(&variants[0], quality, Some(phash))
             || two_tone_share(&bytes) >= TWO_TONE_SHARE,
     }
 }
@@ -365,11 +366,11 @@ impl Hashes {
 }
 
 /// Blank, flat or two-tone pictures: low PDQ quality, or hashes that are
-/// (nearly) all zeros or all ones.
-pub fn is_low_information(pdq: &Pdq, quality: u8, phash: u64) -> bool {
+/// (nearly) all zeros or all ones (the pHash where there is one).
+pub fn is_low_information(pdq: &Pdq, quality: u8, phash: Option<u64>) -> bool {
     let pdq_ones = pdq.count_ones();
-    let phash_ones = phash.count_ones();
-    quality < MIN_PDQ_QUALITY || !(32..=224).contains(&pdq_ones) || !(6..=58).contains(&phash_ones)
+    let phash_degenerate = phash.is_some_and(|p| !(6..=58).contains(&p.count_ones()));
+    quality < MIN_PDQ_QUALITY || !(32..=224).contains(&pdq_ones) || phash_degenerate
 }
 
 pub fn phash_hex(h: u64) -> String {

@@ -387,7 +387,10 @@ impl<'c> Matcher<'c> {
             transform: h.transform,
             query_frame: h.query_frame,
             reference_frame: h.reference_frame,
-            phash_distance: (r.phash ^ a.hashes.phash).count_ones(),
+            phash_distance: r
+                .phash
+                .zip(a.hashes.phash)
+                .map(|(r, q)| (r ^ q).count_ones()),
             verification: VerificationSummary::of(&j, look_alike_of, a.features.as_ref()),
             sha256: r.sha256.clone(),
             width: r.width,

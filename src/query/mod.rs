@@ -39,7 +39,9 @@ pub struct Match {
     /// Which part of the query met which part of the reference.
     pub query_frame: Frame,
     pub reference_frame: Frame,
-    pub phash_distance: u32,
+    /// Hamming distance of the 64-bit pHashes (bits); `None` when either
+    /// side has none (a hash-only reference imported without one).
+    pub phash_distance: Option<u32>,
     /// What local-feature verification found, when both sides have features
     /// and the reference was among the closest candidates.
     pub verification: Option<VerificationSummary>,

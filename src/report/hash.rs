@@ -54,7 +54,7 @@ impl Report for HashReport<'_> {
                     a.height.to_string(),
                     a.hashes.pdq.to_hex(),
                     a.hashes.pdq_quality.to_string(),
-                    phash_hex(a.hashes.phash),
+                    a.hashes.phash.map(phash_hex).unwrap_or_default(),
                     if a.hashes.low_information { "yes" } else { "" }.to_string(),
                     opt(&a.exif.datetime_original),
                     a.exif.camera_name(),
@@ -93,7 +93,7 @@ impl Report for HashReport<'_> {
                     "hashes": {
                         "pdq": a.hashes.pdq.to_hex(),
                         "pdq_quality": a.hashes.pdq_quality,
-                        "phash64": phash_hex(a.hashes.phash),
+                        "phash64": a.hashes.phash.map(phash_hex),
                     },
                     "low_information": a.hashes.low_information,
                     "not_assessed": super::not_assessed_json(a.hashes.low_information_reason()),
@@ -147,7 +147,7 @@ impl Report for HashReport<'_> {
                         format!("{}x{} {}", a.width, a.height, a.format),
                         a.hashes.pdq.to_hex()[..16].to_string() + "…",
                         q,
-                        phash_hex(a.hashes.phash),
+                        a.hashes.phash.map(phash_hex).unwrap_or_default(),
                         exif.join(", "),
                     ]
                 }
@@ -190,7 +190,7 @@ impl HashReport<'_> {
                     format!("{}x{} {}", f.width, f.height, kebab(&f.reason)),
                     f.hashes.pdq.to_hex()[..16].to_string() + "…",
                     f.hashes.pdq_quality.to_string(),
-                    phash_hex(f.hashes.phash),
+                    f.hashes.phash.map(phash_hex).unwrap_or_default(),
                     String::new(),
                 ]);
             }
@@ -220,7 +220,7 @@ fn video_json(v: &crate::video::Video) -> serde_json::Value {
             "reason": f.reason,
             "pdq": f.hashes.pdq.to_hex(),
             "pdq_quality": f.hashes.pdq_quality,
-            "phash64": phash_hex(f.hashes.phash),
+            "phash64": f.hashes.phash.map(phash_hex),
         })).collect::<Vec<_>>(),
     })
 }

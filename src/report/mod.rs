@@ -27,7 +27,7 @@ pub use query::QueryReport;
 /// Version of the JSON outputs of `hash`, `query` and `check` (the schemas
 /// in `schemas/`). Bumped on any incompatible change; fields are only added
 /// within a version.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {

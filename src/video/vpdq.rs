@@ -97,7 +97,7 @@ fn hashes_of(l: &VpdqLine) -> Hashes {
         pdq: l.pdq,
         pdq_variants: [l.pdq; 8],
         pdq_quality: l.quality,
-        phash: 0,
+        phash: None,
         crops: Vec::new(),
         windows: Vec::new(),
         content: None,

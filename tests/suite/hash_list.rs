@@ -55,5 +55,7 @@ fn a_reference_hash_list_finds_thumbnails_of_its_pictures() {
         );
         assert_eq!(top["context"]["caption"], name, "{item}");
         assert_eq!(top["evidence"]["decided_by"], "hash", "{item}");
+        // The list gives no pHash: none is compared.
+        assert!(top["phash_distance"].is_null(), "{item}");
     }
 }

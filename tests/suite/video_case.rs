@@ -103,6 +103,8 @@ fn an_imported_vpdq_list_with_its_context_finds_a_still_cut_from_the_clip() {
     assert!((time - at).abs() <= 1.0, "found at {time} s, cut at {at} s");
     assert_eq!(m["context"]["published"], "2019-05-01", "{m}");
     assert_eq!(m["context"]["publisher"], "Archive TV", "{m}");
+    // vPDQ lines carry no pHash: no pHash distance is made up.
+    assert!(m["phash_distance"].is_null(), "{m}");
 }
 
 /// A statement attaching `images` (file names in `dir`), claiming 2026.

@@ -220,10 +220,10 @@ fn reference_row(r: &Row) -> Reference {
         pdq: Pdq::from_bytes(&bytes(6)).unwrap_or_default(),
         pdq_quality: r.get::<_, Option<i16>>(7).unwrap_or(0) as u8,
         low_information: r.get(8),
-        phash: bytes(9)
-            .try_into()
-            .map(u64::from_be_bytes)
-            .unwrap_or_default(),
+        phash: r
+            .get::<_, Option<Vec<u8>>>(9)
+            .and_then(|p| p.try_into().ok())
+            .map(u64::from_be_bytes),
         crops: bytes(10).chunks(32).filter_map(Pdq::from_bytes).collect(),
         windows: bytes(11).chunks(32).filter_map(Pdq::from_bytes).collect(),
     }

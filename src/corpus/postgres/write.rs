@@ -95,7 +95,15 @@ pub(super) fn write_hashes(
     let low = h.low_information;
     let quality = Some(i16::from(h.pdq_quality));
     write_hash(tx, id, "pdq", &h.pdq.to_bytes(), quality, low)?;
-    write_hash(tx, id, "phash64", &h.phash.to_be_bytes(), None, low)?;
+    match h.phash {
+        Some(p) => write_hash(tx, id, "phash64", &p.to_be_bytes(), None, low)?,
+        None => {
+            tx.execute(
+                "DELETE FROM hashes WHERE file_id = $1 AND algorithm = 'phash64'",
+                &[&id],
+            )?;
+        }
+    }
     write_hash(tx, id, "pdq-crops", &crops, None, low)?;
     write_hash(tx, id, "pdq-windows", &windows, None, low)?;
     match features {

@@ -148,7 +148,7 @@ const REFERENCE_SELECT: &str = "SELECT f.id, f.path, f.sha256, f.format, f.width
 
 fn reference_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Reference> {
     let pdq: Vec<u8> = r.get(6)?;
-    let ph: Vec<u8> = r.get::<_, Option<Vec<u8>>>(9)?.unwrap_or_default();
+    let ph: Option<Vec<u8>> = r.get(9)?;
     let crops: Vec<u8> = r.get::<_, Option<Vec<u8>>>(10)?.unwrap_or_default();
     let windows: Vec<u8> = r.get::<_, Option<Vec<u8>>>(11)?.unwrap_or_default();
     Ok(Reference {
@@ -161,7 +161,7 @@ fn reference_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Reference> {
         pdq: Pdq::from_bytes(&pdq).unwrap_or_default(),
         pdq_quality: r.get::<_, Option<u8>>(7)?.unwrap_or(0),
         low_information: r.get(8)?,
-        phash: ph.try_into().map(u64::from_be_bytes).unwrap_or_default(),
+        phash: ph.and_then(|p| p.try_into().ok()).map(u64::from_be_bytes),
         crops: crops.chunks(32).filter_map(Pdq::from_bytes).collect(),
         windows: windows.chunks(32).filter_map(Pdq::from_bytes).collect(),
     })

@@ -201,7 +201,6 @@ pub(super) fn write_hashes(
 ) -> Result<()> {
     for (alg, bytes, quality) in [
         ("pdq", h.pdq.to_bytes().to_vec(), Some(h.pdq_quality)),
-        ("phash64", h.phash.to_be_bytes().to_vec(), None),
         (
             "pdq-crops",
             h.crops.iter().flat_map(|c| c[0].to_bytes()).collect(),
@@ -214,6 +213,22 @@ pub(super) fn write_hashes(
         ),
     ] {
         write_hash(tx, replace, id, alg, &bytes, quality, h.low_information)?;
+    }
+    match h.phash {
+        Some(p) => write_hash(
+            tx,
+            replace,
+            id,
+            "phash64",
+            &p.to_be_bytes(),
+            None,
+            h.low_information,
+        )?,
+        None if replace => {
+            tx.prepare_cached("DELETE FROM hashes WHERE file_id = ?1 AND algorithm = 'phash64'")?
+                .execute([id])?;
+        }
+        None => {}
     }
     match features {
         Some(f) => {
