@@ -86,28 +86,71 @@ impl super::Corpus {
         let chunk = if chunk == 0 { IMPORT_CHUNK } else { chunk };
         crate::context::check_context_file(path)?;
         let mut records = crate::context::open_context_file(path)?;
-        // The next chunk is read while the engine imports this one.
-        let (send, chunks) = std::sync::mpsc::sync_channel::<Result<Vec<ContextRecord>>>(1);
+        // The next chunk is read, put in order and resolved while the engine
+        // imports this one (the engine's server waited 0.6 s a chunk of
+        // 250,000 for the client's share when it was done in turn).
+        let (send, chunks) = std::sync::mpsc::sync_channel::<Result<Prepared>>(1);
         std::thread::scope(|scope| {
             scope.spawn(move || loop {
                 let part = records.by_ref().take(chunk).collect::<Result<Vec<_>>>();
-                let last = part.as_ref().map_or(true, Vec::is_empty);
+                let part = part.map(|p| Prepared::new(p, base));
+                let last = part.as_ref().map_or(true, |p| p.records.is_empty());
                 if send.send(part).is_err() || last {
                     return;
                 }
             });
             let mut report = ImportReport::default();
             for part in chunks {
-                let part = part?;
-                if part.is_empty() {
+                let mut part = part?;
+                if part.records.is_empty() {
                     break;
                 }
-                let done = self.import_contexts(&part, base)?;
+                let done = self.store.import(&part.import_records())?;
                 report.attached += done.attached;
                 report.external += done.external;
                 report.unmatched.extend(done.unmatched);
+                // Freeing a chunk's strings need not hold up the next one.
+                scope.spawn(move || drop(part));
             }
             Ok(report)
         })
+    }
+}
+
+/// A chunk of a context file made ready for [`super::Store::import`]: its
+/// records in import order ([`super::import_key`]), each with the parts
+/// [`super::resolve_import`] makes of it.
+struct Prepared {
+    records: Vec<ContextRecord>,
+    resolved: Vec<(Option<String>, Option<External>, String)>,
+}
+
+impl Prepared {
+    fn new(mut records: Vec<ContextRecord>, base: &std::path::Path) -> Prepared {
+        records.sort_by(|a, b| super::import_key(a).cmp(&super::import_key(b)));
+        let resolved = records
+            .iter()
+            .map(|rec| {
+                let r = super::resolve_import(rec, base);
+                (r.path, r.external, r.label)
+            })
+            .collect();
+        Prepared { records, resolved }
+    }
+
+    /// The records as the store takes them (the resolved parts moved out).
+    fn import_records(&mut self) -> Vec<ImportRecord<'_>> {
+        let Prepared { records, resolved } = self;
+        records
+            .iter()
+            .zip(resolved.drain(..))
+            .map(|(rec, (path, external, label))| ImportRecord {
+                path,
+                sha256: rec.sha256.as_deref(),
+                external,
+                label,
+                context: &rec.context,
+            })
+            .collect()
     }
 }

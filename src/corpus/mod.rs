@@ -337,30 +337,11 @@ impl Corpus {
         records: &[ContextRecord],
         base: &Path,
     ) -> Result<ImportReport> {
-        // In key order (stable, so records of one picture keep theirs): new
-        // rows then land at the end of the path and sha256 indexes instead
-        // of all over them, which keeps a million-record import in cache.
         let mut order: Vec<&ContextRecord> = records.iter().collect();
         order.sort_by(|a, b| import_key(a).cmp(&import_key(b)));
         let resolved: Vec<ImportRecord<'_>> = order
             .into_iter()
-            .map(|rec| ImportRecord {
-                // The key a file there is stored under, whether or not it
-                // exists here (a hash-only video imported from its vPDQ
-                // lines is stored under the key of its absent clip).
-                path: rec
-                    .path
-                    .as_ref()
-                    .map(|p| corpus_key(&base.join(p)).to_string_lossy().into_owned()),
-                sha256: rec.sha256.as_deref(),
-                external: rec
-                    .pdq
-                    .as_deref()
-                    .and_then(Pdq::from_hex)
-                    .map(|pdq| external(rec, pdq)),
-                label: rec.path.clone().or(rec.sha256.clone()).unwrap_or_default(),
-                context: &rec.context,
-            })
+            .map(|rec| resolve_import(rec, base))
             .collect();
         self.store.import(&resolved)
     }
@@ -437,7 +418,32 @@ impl Corpus {
 /// by PDQ and path. Records that can meet (one SHA-256; one PDQ and path,
 /// which make one hash-only key) keep their order in the file, so a record
 /// attaches to the reference an earlier one made, as in the file.
-fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
+/// A record of an import resolved for the store: the key a file at its
+/// path is stored under, whether or not it exists here (a hash-only video
+/// imported from its vPDQ lines is stored under the key of its absent
+/// clip), and the hash-only reference its hashes make.
+pub(crate) fn resolve_import<'a>(rec: &'a ContextRecord, base: &Path) -> ImportRecord<'a> {
+    ImportRecord {
+        path: rec
+            .path
+            .as_ref()
+            .map(|p| corpus_key(&base.join(p)).to_string_lossy().into_owned()),
+        sha256: rec.sha256.as_deref(),
+        external: rec
+            .pdq
+            .as_deref()
+            .and_then(Pdq::from_hex)
+            .map(|pdq| external(rec, pdq)),
+        label: rec.path.clone().or(rec.sha256.clone()).unwrap_or_default(),
+        context: &rec.context,
+    }
+}
+
+/// The order records are imported in (stable, so records of one picture
+/// keep theirs): new rows then land at the end of the path and SHA-256
+/// indexes instead of all over them, which keeps a million-record import in
+/// cache.
+pub(crate) fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
     match rec.sha256.as_deref() {
         Some(sha256) => (sha256, "", ""),
         None => (
