@@ -414,10 +414,6 @@ impl Corpus {
     }
 }
 
-/// The order records are imported in (a stable sort): by SHA-256, else
-/// by PDQ and path. Records that can meet (one SHA-256; one PDQ and path,
-/// which make one hash-only key) keep their order in the file, so a record
-/// attaches to the reference an earlier one made, as in the file.
 /// A record of an import resolved for the store: the key a file at its
 /// path is stored under, whether or not it exists here (a hash-only video
 /// imported from its vPDQ lines is stored under the key of its absent
@@ -439,10 +435,12 @@ pub(crate) fn resolve_import<'a>(rec: &'a ContextRecord, base: &Path) -> ImportR
     }
 }
 
-/// The order records are imported in (stable, so records of one picture
-/// keep theirs): new rows then land at the end of the path and SHA-256
-/// indexes instead of all over them, which keeps a million-record import in
-/// cache.
+/// The order records are imported in (a stable sort): by SHA-256, else
+/// by PDQ and path. Records that can meet (one SHA-256; one PDQ and path,
+/// which make one hash-only key) keep their order in the file, so a record
+/// attaches to the reference an earlier one made, as in the file. New rows
+/// then land at the end of the path and SHA-256 indexes instead of all
+/// over them, which keeps a million-record import in cache.
 pub(crate) fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
     match rec.sha256.as_deref() {
         Some(sha256) => (sha256, "", ""),
