@@ -118,7 +118,7 @@ impl super::Corpus {
 }
 
 /// A chunk of a context file made ready for [`super::Store::import`]: its
-/// records in import order ([`super::import_key`]), each with the parts
+/// records in import order ([`super::sort_for_import`]), each with the parts
 /// [`super::resolve_import`] makes of it.
 struct Prepared {
     records: Vec<ContextRecord>,
@@ -127,7 +127,7 @@ struct Prepared {
 
 impl Prepared {
     fn new(mut records: Vec<ContextRecord>, base: &std::path::Path) -> Prepared {
-        records.sort_by(|a, b| super::import_key(a).cmp(&super::import_key(b)));
+        super::sort_for_import(&mut records);
         let resolved = records
             .iter()
             .map(|rec| {

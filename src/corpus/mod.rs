@@ -338,7 +338,7 @@ impl Corpus {
         base: &Path,
     ) -> Result<ImportReport> {
         let mut order: Vec<&ContextRecord> = records.iter().collect();
-        order.sort_by(|a, b| import_key(a).cmp(&import_key(b)));
+        sort_for_import(&mut order);
         let resolved: Vec<ImportRecord<'_>> = order
             .into_iter()
             .map(|rec| resolve_import(rec, base))
@@ -441,7 +441,7 @@ pub(crate) fn resolve_import<'a>(rec: &'a ContextRecord, base: &Path) -> ImportR
 /// attaches to the reference an earlier one made, as in the file. New rows
 /// then land at the end of the path and SHA-256 indexes instead of all
 /// over them, which keeps a million-record import in cache.
-pub(crate) fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
+fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
     match rec.sha256.as_deref() {
         Some(sha256) => (sha256, "", ""),
         None => (
@@ -450,6 +450,11 @@ pub(crate) fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
             rec.path.as_deref().unwrap_or(""),
         ),
     }
+}
+
+/// Puts records (owned or borrowed) in import order ([`import_key`]).
+pub(crate) fn sort_for_import<R: std::borrow::Borrow<ContextRecord>>(records: &mut [R]) {
+    records.sort_by(|a, b| import_key(a.borrow()).cmp(&import_key(b.borrow())));
 }
 
 /// Key of a hash-only reference: `external:` and its SHA-256 (else its PDQ
