@@ -104,7 +104,9 @@ pub trait Store: Send {
     fn remove(&mut self, keys: &[String]) -> Result<usize>;
     /// Attaches imported context records, in the given order: by path key,
     /// else by SHA-256 (every file with those bytes), else to a hash-only
-    /// reference created from the record's hashes.
+    /// reference created from the record's hashes (or refreshed: a
+    /// reference under the same key takes the record's hashes, and its
+    /// SHA-256 when the record has one).
     fn import(&mut self, records: &[ImportRecord<'_>]) -> Result<ImportReport>;
     /// Up to `limit` files with everything stored of them, by ascending id
     /// above `after`, each with its id.

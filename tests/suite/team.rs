@@ -516,3 +516,48 @@ fn the_bulk_import_gives_what_the_record_by_record_import_gives() {
     // the two records of the same bytes (one file by SHA-256): 3 files.
     assert_eq!(outcome[0].3 .0, 3, "{:?}", outcome[0]);
 }
+
+on_each_engine! {
+    /// A hash-only reference is found by its SHA-256 after the import that
+    /// made it (on PostgreSQL through its key, not an index of SHA-256s): a
+    /// later record of the same bytes attaches to it, a record whose
+    /// reference would take the key of one with other bytes refreshes that
+    /// one, and a query of a picture with those bytes finds it identical.
+    fn a_hash_only_reference_is_found_by_its_sha256_in_later_imports_and_queries(ws) {
+        let dune = references().join("dune.jpg");
+        let sha = sha256_of(&dune);
+        let pdq = ws.run_json(&[OsStr::new("hash"), dune.as_os_str()], 0)[0]["hashes"]["pdq"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let other = "5a".repeat(32);
+        let import = |name: &str, lines: &[serde_json::Value]| {
+            let file = ws.path().join(name);
+            let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+            std::fs::write(&file, text).unwrap();
+            ws.cmd().args(["corpus", "import"]).arg(&file).assert().success();
+        };
+        import("first.jsonl", &[
+            serde_json::json!({"sha256": sha, "pdq": pdq, "path": "wire/dune.jpg", "publisher": "First"}),
+            serde_json::json!({"pdq": other, "path": "x/a.jpg", "publisher": "No sha"}),
+        ]);
+        import("second.jsonl", &[
+            // No PDQ: only an existing file can take it.
+            serde_json::json!({"sha256": sha, "publisher": "Again", "source_url": "u2"}),
+            // Its reference's key (external: + 16 digits + /a.jpg) is the
+            // one the record without SHA-256 made.
+            serde_json::json!({"sha256": other, "pdq": other, "path": "x/a.jpg", "publisher": "Same key"}),
+        ]);
+        let list = ws.list();
+        assert_eq!(list.len(), 2, "{list:?}");
+        let by_sha = |s: &str| list.iter().find(|e| e["sha256"] == s).cloned();
+        let dune_ref = by_sha(&sha).expect("the reference of dune.jpg's bytes");
+        assert_eq!(dune_ref["contexts"], 2, "{dune_ref}");
+        assert!(dune_ref["path"].as_str().unwrap().starts_with("external:"), "{dune_ref}");
+        let refreshed = by_sha(&other).expect("the refreshed reference");
+        assert_eq!(refreshed["contexts"], 2, "{refreshed}");
+        let top = ws.top_match(&dune);
+        assert_eq!(top["class"], "identical", "{top}");
+        assert_eq!(top["sha256"], sha.as_str(), "{top}");
+    }
+}

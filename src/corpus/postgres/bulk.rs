@@ -80,10 +80,16 @@ pub(super) fn import(
     copy_in(tx, records)?;
     tx.batch_execute("ANALYZE import_staging")?;
     // 1. By path: a stored file's own, or a desk's path to one; 2. by
-    // SHA-256. No statement inserts into import_targets while reading it
-    // (each insert's own new rows would be rescanned for every record: a
-    // million records took minutes per statement): the records still
-    // without a target are set apart in import_pending.
+    // SHA-256: files of their own bytes by the index of their SHA-256, and
+    // hash-only references by their keys, which begin with `external:` and
+    // the first 16 digits of it (migration 7): one probe of the path index
+    // per record finds both those with its SHA-256 and whether the key its
+    // own reference would have is taken (`import_prefixed`). No statement
+    // inserts into import_targets while reading it (each insert's own new
+    // rows would be rescanned for every record: a million records took
+    // minutes per statement): the records still without a target are set
+    // apart in import_pending, with what a hash-only reference is made of
+    // (its contexts are read from import_staging).
     // The lookups in `files` probe its indexes record by record: left to
     // itself the planner hashes the whole table instead (two scans of 10M
     // rows per chunk at 10M references: 13.6 s, against 5.4 s probing).
@@ -97,24 +103,38 @@ pub(super) fn import(
             SELECT s.ord, p.file_id FROM import_staging s JOIN file_paths p ON p.path = s.path
             WHERE s.path IS NOT NULL;
          ANALYZE import_targets;
-         CREATE TEMP TABLE import_by_sha256 ON COMMIT DROP AS
-            SELECT s.ord, f.id FROM import_staging s JOIN files f ON f.sha256 = s.sha256
+         CREATE TEMP TABLE import_prefixed ON COMMIT DROP AS
+            SELECT s.ord, f.id, f.format = 'external' AND f.sha256 = s.sha256 AS same_sha256,
+                   f.path = s.ext_key AS same_key
+            FROM import_staging s JOIN files f
+              ON f.path >= 'external:' || left(s.sha256, 16)
+             AND f.path < 'external:' || left(s.sha256, 16) || '~'
             WHERE s.sha256 <> ''
               AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
+         CREATE TEMP TABLE import_by_sha256 ON COMMIT DROP AS
+            SELECT s.ord, f.id FROM import_staging s
+            JOIN files f ON f.sha256 = s.sha256 AND f.format <> 'external'
+            WHERE s.sha256 <> ''
+              AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord)
+            UNION ALL SELECT ord, id FROM import_prefixed WHERE same_sha256;
          RESET enable_hashjoin;
          RESET enable_mergejoin;
          INSERT INTO import_targets SELECT * FROM import_by_sha256;
          ANALYZE import_targets;
          CREATE TEMP TABLE import_pending ON COMMIT DROP AS
-            SELECT s.* FROM import_staging s
+            SELECT s.ord, s.sha256, s.ext_key, s.pdq, s.quality, s.phash, s.low
+            FROM import_staging s
             WHERE NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
          ANALYZE import_pending;",
     )?;
     // 3. Hash-only references for the rest: the first record of each
     // SHA-256 makes one; a record without SHA-256 (re)writes the one of its
-    // key, the last such record's hashes staying.
+    // key, the last such record's hashes staying. Each is numbered in
+    // import order (`nth`), so that the two inserts below (plain and ON
+    // CONFLICT) give new files the ids one insert in that order would.
     tx.batch_execute(
         "CREATE TEMP TABLE import_new ON COMMIT DROP AS
+         SELECT row_number() OVER (ORDER BY ord) AS nth, n.* FROM (
          SELECT DISTINCT ON (ext_key) * FROM (
             (SELECT DISTINCT ON (s.sha256) s.* FROM import_pending s
              WHERE s.pdq IS NOT NULL AND s.sha256 <> ''
@@ -123,7 +143,7 @@ pub(super) fn import(
             (SELECT DISTINCT ON (s.ext_key) s.* FROM import_pending s
              WHERE s.pdq IS NOT NULL AND s.sha256 = ''
              ORDER BY s.ext_key, s.ord DESC)
-         ) n ORDER BY ext_key, ord;
+         ) n ORDER BY ext_key, ord) n;
          ANALYZE import_new;",
     )?;
     let external: i64 = tx
@@ -137,22 +157,54 @@ pub(super) fn import(
     // The references' rows, their ids kept (RETURNING) so that the hash
     // rows and the records' targets need no lookup in `files`, with whether
     // each row is new (`xmax = 0`: inserted, not updated by ON CONFLICT).
-    // A new file has no hash or context rows yet: those are plain inserts,
-    // and only a refreshed one needs ON CONFLICT (per chunk of 250,000 new
-    // references, the hash rows took 3.3-4.0 s with it, 2.3 s without; a
-    // 1M import 65 s against 53 s).
+    // A reference with a SHA-256 whose key no file has (the probe above
+    // saw none) is a plain insert, the others go through ON CONFLICT
+    // (250,000 rows at 10M references: 5.4-5.9 s with it, 3.4-4.3 s
+    // without). A new file has no hash or context rows yet: those are plain
+    // inserts too, and only a refreshed one's need ON CONFLICT (per chunk
+    // of 250,000 new references, the hash rows took 3.3-4.0 s with it,
+    // 2.3 s without; a 1M import 65 s against 53 s).
     let stamp = now();
-    tx.execute(
-        "WITH made AS (
-            INSERT INTO files (path, size, mtime_ns, sha256, format, width, height, added_at,
-                               updated_at, change_seq)
-            SELECT ext_key, 0, 0, sha256, 'external', 0, 0, $1, $1, $2 FROM import_new ORDER BY ord
-            ON CONFLICT (path) DO UPDATE SET sha256 = excluded.sha256,
-               updated_at = excluded.updated_at, change_seq = excluded.change_seq
-            RETURNING id, path, xmax = 0)
-         INSERT INTO import_ids SELECT * FROM made",
-        &[&stamp, &seq],
-    )?;
+    // Their ids, reserved at once (writers take turns, migration 3): a
+    // `nextval` per row took 0.4 s a chunk.
+    let new: i64 = tx.query_one("SELECT COUNT(*) FROM import_new", &[])?.get(0);
+    let first: i64 = match new {
+        0 => 0,
+        _ => tx
+            .query_one(
+                "SELECT setval('files_id_seq', nextval('files_id_seq') + $1 - 1) - $1 + 1",
+                &[&new],
+            )?
+            .get(0),
+    };
+    // (Uncorrelated, so hashed once: a correlated EXISTS under OR would
+    // scan import_prefixed once per row.)
+    let known = "n.sha256 = '' OR n.ord IN (SELECT ord FROM import_prefixed WHERE same_key)";
+    for (rows, upsert, fresh) in [
+        (format!("NOT ({known})"), "", "true"),
+        (
+            known.to_string(),
+            "ON CONFLICT (path) DO UPDATE SET
+               sha256 = CASE WHEN excluded.sha256 <> '' THEN excluded.sha256
+                             ELSE files.sha256 END,
+               updated_at = excluded.updated_at, change_seq = excluded.change_seq",
+            "xmax = 0",
+        ),
+    ] {
+        tx.execute(
+            &format!(
+                "WITH made AS (
+                    INSERT INTO files (id, path, size, mtime_ns, sha256, format, width, height,
+                                       added_at, updated_at, change_seq)
+                    SELECT $3 + nth - 1, ext_key, 0, 0, sha256, 'external', 0, 0, $1, $1, $2
+                    FROM import_new n WHERE {rows} ORDER BY ord
+                    {upsert}
+                    RETURNING id, path, {fresh})
+                 INSERT INTO import_ids SELECT * FROM made"
+            ),
+            &[&stamp, &seq, &first],
+        )?;
+    }
     tx.batch_execute("ANALYZE import_ids")?;
     for (fresh, upsert) in [(true, ""), (false, HASH_UPSERT)] {
         tx.execute(

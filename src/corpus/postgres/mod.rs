@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0004_prune_removals.sql"),
     include_str!("../../../migrations/postgres/0005_import_speed.sql"),
     include_str!("../../../migrations/postgres/0006_context_appearance.sql"),
+    include_str!("../../../migrations/postgres/0007_external_by_key.sql"),
 ];
 
 /// The PostgreSQL schema version this build writes.
@@ -297,7 +298,15 @@ impl Store for PgStore {
     fn files_with_sha256(&self, sha256: &str) -> Result<Vec<i64>> {
         let rows = self.with(|c| {
             c.query(
-                "SELECT id FROM files WHERE sha256 = $1 ORDER BY id",
+                // Files of their own bytes by the index of their SHA-256,
+                // hash-only references by their keys (migration 7).
+                "SELECT id FROM files WHERE sha256 = $1 AND format <> 'external'
+                 UNION ALL
+                 SELECT id FROM files
+                 WHERE path >= 'external:' || left($1, 16)
+                   AND path < 'external:' || left($1, 16) || '~'
+                   AND format = 'external' AND sha256 = $1
+                 ORDER BY id",
                 &[&sha256],
             )
         })?;

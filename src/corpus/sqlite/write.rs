@@ -58,8 +58,14 @@ fn upsert_external(tx: &Transaction<'_>, e: &External) -> Result<(i64, bool)> {
         .optional()?;
     let id = match existing {
         Some(id) => {
-            tx.prepare_cached("UPDATE files SET updated_at = ?2 WHERE id = ?1")?
-                .execute(params![id, now()])?;
+            // A record with a SHA-256 names the bytes of the reference it
+            // refreshes.
+            tx.prepare_cached(
+                "UPDATE files SET updated_at = ?2,
+                    sha256 = CASE WHEN ?3 <> '' THEN ?3 ELSE sha256 END
+                 WHERE id = ?1",
+            )?
+            .execute(params![id, now(), e.sha256])?;
             id
         }
         None => {
