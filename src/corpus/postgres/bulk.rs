@@ -93,7 +93,7 @@ pub(super) fn import(
     // The lookups in `files` probe its indexes record by record: left to
     // itself the planner hashes the whole table instead (two scans of 10M
     // rows per chunk at 10M references: 13.6 s, against 5.4 s probing).
-    tx.batch_execute(
+    tx.batch_execute(&format!(
         "SET LOCAL enable_hashjoin = off;
          SET LOCAL enable_mergejoin = off;
          INSERT INTO import_targets
@@ -106,9 +106,7 @@ pub(super) fn import(
          CREATE TEMP TABLE import_prefixed ON COMMIT DROP AS
             SELECT s.ord, f.id, f.format = 'external' AND f.sha256 = s.sha256 AS same_sha256,
                    f.path = s.ext_key AS same_key
-            FROM import_staging s JOIN files f
-              ON f.path >= 'external:' || left(s.sha256, 16)
-             AND f.path < 'external:' || left(s.sha256, 16) || '~'
+            FROM import_staging s JOIN files f ON {}
             WHERE s.sha256 <> ''
               AND NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
          CREATE TEMP TABLE import_by_sha256 ON COMMIT DROP AS
@@ -126,7 +124,8 @@ pub(super) fn import(
             FROM import_staging s
             WHERE NOT EXISTS (SELECT 1 FROM import_targets t WHERE t.ord = s.ord);
          ANALYZE import_pending;",
-    )?;
+        super::external_keys_of("f.path", "s.sha256")
+    ))?;
     // 3. Hash-only references for the rest: the first record of each
     // SHA-256 makes one; a record without SHA-256 (re)writes the one of its
     // key, the last such record's hashes staying. Each is numbered in
@@ -146,14 +145,16 @@ pub(super) fn import(
          ) n ORDER BY ext_key, ord) n;
          ANALYZE import_new;",
     )?;
-    let external: i64 = tx
+    // The report's count of hash-only references, and the rows to insert.
+    let (external, new): (i64, i64) = tx
         .query_one(
             "SELECT (SELECT COUNT(*) FROM import_new WHERE sha256 <> '')
                   + (SELECT COUNT(*) FROM import_pending s
-                     WHERE s.pdq IS NOT NULL AND s.sha256 = '')",
+                     WHERE s.pdq IS NOT NULL AND s.sha256 = ''),
+                    (SELECT COUNT(*) FROM import_new)",
             &[],
-        )?
-        .get(0);
+        )
+        .map(|r| (r.get(0), r.get(1)))?;
     // The references' rows, their ids kept (RETURNING) so that the hash
     // rows and the records' targets need no lookup in `files`, with whether
     // each row is new (`xmax = 0`: inserted, not updated by ON CONFLICT).
@@ -167,7 +168,6 @@ pub(super) fn import(
     let stamp = now();
     // Their ids, reserved at once (writers take turns, migration 3): a
     // `nextval` per row took 0.4 s a chunk.
-    let new: i64 = tx.query_one("SELECT COUNT(*) FROM import_new", &[])?.get(0);
     let first: i64 = match new {
         0 => 0,
         _ => tx

@@ -41,6 +41,18 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0007_external_by_key.sql"),
 ];
 
+/// The SQL condition that `path` lies in the range of keys a hash-only
+/// reference with the SHA-256 `sha256` (SQL expressions both) can have:
+/// `external:` and the digest's first 16 digits, then more digits or `/`
+/// and a name ([`crate::corpus::external_key`]; migration 7 checks it). The
+/// unique index of paths finds such references by their SHA-256 this way.
+pub(super) fn external_keys_of(path: &str, sha256: &str) -> String {
+    format!(
+        "{path} >= 'external:' || left({sha256}, 16) \
+         AND {path} < 'external:' || left({sha256}, 16) || '~'"
+    )
+}
+
 /// The PostgreSQL schema version this build writes.
 pub const PG_SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -300,13 +312,14 @@ impl Store for PgStore {
             c.query(
                 // Files of their own bytes by the index of their SHA-256,
                 // hash-only references by their keys (migration 7).
-                "SELECT id FROM files WHERE sha256 = $1 AND format <> 'external'
-                 UNION ALL
-                 SELECT id FROM files
-                 WHERE path >= 'external:' || left($1, 16)
-                   AND path < 'external:' || left($1, 16) || '~'
-                   AND format = 'external' AND sha256 = $1
-                 ORDER BY id",
+                &format!(
+                    "SELECT id FROM files WHERE sha256 = $1 AND format <> 'external'
+                     UNION ALL
+                     SELECT id FROM files
+                     WHERE {} AND format = 'external' AND sha256 = $1
+                     ORDER BY id",
+                    external_keys_of("path", "$1")
+                ),
                 &[&sha256],
             )
         })?;
