@@ -440,9 +440,10 @@ pub(crate) fn resolve_import<'a>(rec: &'a ContextRecord, base: &Path) -> ImportR
 /// The order records are imported in (a stable sort): by SHA-256, else
 /// by PDQ and path. Records that can meet (one SHA-256; one PDQ and path,
 /// which make one hash-only key) keep their order in the file, so a record
-/// attaches to the reference an earlier one made, as in the file. New rows
-/// then land at the end of the path and SHA-256 indexes instead of all
-/// over them, which keeps a million-record import in cache.
+/// attaches to the reference an earlier one made, as in the file. A chunk's
+/// new rows then go into the index of keys (`external:` + SHA-256) and
+/// SQLite's index of SHA-256s in key order: one pass over each index's
+/// pages instead of jumps all over them.
 fn import_key(rec: &ContextRecord) -> (&str, &str, &str) {
     match rec.sha256.as_deref() {
         Some(sha256) => (sha256, "", ""),
