@@ -51,8 +51,8 @@ pub fn describe(smooth: &GrayImage, x: u32, y: u32, angle: f32) -> [u64; 4] {
     let (s, c) = angle.sin_cos();
     let (w, h) = smooth.dimensions();
     let at = |(px, py): (f32, f32)| {
-        let dx = (c * px - s * py).round() as i64;
-        let dy = (s * px + c * py).round() as i64;
+        let dx = round(c * px - s * py);
+        let dy = round(s * px + c * py);
         let xx = (i64::from(x) + dx).clamp(0, i64::from(w) - 1) as u32;
         let yy = (i64::from(y) + dy).clamp(0, i64::from(h) - 1) as u32;
         smooth.get_pixel(xx, yy)[0]
@@ -64,4 +64,28 @@ pub fn describe(smooth: &GrayImage, x: u32, y: u32, angle: f32) -> [u64; 4] {
         }
     }
     d
+}
+
+/// `v.round() as i64` (halves away from zero) for |v| < 2²³, without the
+/// call to libm's `roundf` that baseline x86-64 makes of `f32::round` (2.4%
+/// of a build's time): `v` less its truncation is exact in this range.
+#[inline]
+fn round(v: f32) -> i64 {
+    let t = v as i64;
+    let frac = v - t as f32;
+    t + i64::from(frac >= 0.5) - i64::from(frac <= -0.5)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn round_is_f32_round_near_halves_and_across_the_pattern() {
+        let mut v = -40.0f32;
+        while v <= 40.0 {
+            for x in [v, v.next_up(), v.next_down()] {
+                assert_eq!(super::round(x), x.round() as i64, "{x}");
+            }
+            v += 0.25;
+        }
+    }
 }
