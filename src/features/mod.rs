@@ -6,6 +6,7 @@
 
 mod fast;
 mod pattern;
+mod smooth;
 
 use image::imageops;
 use image::GrayImage;
@@ -115,7 +116,7 @@ impl Features {
                 break;
             }
             let quota = ((MAX_KEYPOINTS as f32) * share / total).ceil() as usize;
-            let smooth = imageproc::filter::box_filter(&level, 2, 2);
+            let smooth = smooth::box_mean(&level, 2);
             let mut corners = Vec::new();
             for threshold in FAST_THRESHOLDS {
                 corners = strongest_corners(&level, quota, threshold);
@@ -289,17 +290,25 @@ fn strongest_corners(level: &GrayImage, quota: usize, threshold: u8) -> Vec<(f32
 /// Orientation of the patch around (x, y): the direction from the centre to
 /// its intensity centroid.
 fn centroid_angle(level: &GrayImage, x: u32, y: u32) -> f32 {
+    let (w, raw) = (level.width() as usize, level.as_raw());
+    let (x, y) = (x as usize, y as usize);
     let (mut mx, mut my) = (0i64, 0i64);
     let r2 = CENTROID_RADIUS * CENTROID_RADIUS;
     for dy in -CENTROID_RADIUS..=CENTROID_RADIUS {
-        for dx in -CENTROID_RADIUS..=CENTROID_RADIUS {
-            if dx * dx + dy * dy > r2 {
-                continue;
-            }
-            let v = i64::from(level.get_pixel((x as i32 + dx) as u32, (y as i32 + dy) as u32)[0]);
-            mx += i64::from(dx) * v;
-            my += i64::from(dy) * v;
+        // The disc's row: |dx| ≤ half, the largest with dx² + dy² ≤ r².
+        let half = (0..=CENTROID_RADIUS)
+            .rev()
+            .find(|h| h * h + dy * dy <= r2)
+            .unwrap_or(0);
+        let at = (y as isize + dy as isize) as usize * w + x;
+        let row = &raw[at - half as usize..=at + half as usize];
+        let (mut sum, mut moment) = (0i32, 0i32);
+        for (dx, &v) in (-half..=half).zip(row) {
+            sum += i32::from(v);
+            moment += dx * i32::from(v);
         }
+        mx += i64::from(moment);
+        my += i64::from(dy) * i64::from(sum);
     }
     (my as f32).atan2(mx as f32)
 }

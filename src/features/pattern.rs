@@ -49,17 +49,21 @@ fn pairs() -> &'static [Pair; 256] {
 /// pixels inside the picture.
 pub fn describe(smooth: &GrayImage, x: u32, y: u32, angle: f32) -> [u64; 4] {
     let (s, c) = angle.sin_cos();
-    let (w, h) = smooth.dimensions();
-    let at = |(px, py): (f32, f32)| {
+    let (w, h) = (smooth.width() as i64, smooth.height() as i64);
+    let raw = smooth.as_raw();
+    // Pair i's two points are points 2i and 2i + 1.
+    let points = pairs().as_flattened();
+    let mut value = [0u8; 512];
+    for (v, &(px, py)) in value.iter_mut().zip(points) {
         let dx = round(c * px - s * py);
         let dy = round(s * px + c * py);
-        let xx = (i64::from(x) + dx).clamp(0, i64::from(w) - 1) as u32;
-        let yy = (i64::from(y) + dy).clamp(0, i64::from(h) - 1) as u32;
-        smooth.get_pixel(xx, yy)[0]
-    };
+        let xx = (i64::from(x) + dx).clamp(0, w - 1);
+        let yy = (i64::from(y) + dy).clamp(0, h - 1);
+        *v = raw[(yy * w + xx) as usize];
+    }
     let mut d = [0u64; 4];
-    for (i, [a, b]) in pairs().iter().enumerate() {
-        if at(*a) < at(*b) {
+    for (i, pair) in value.chunks_exact(2).enumerate() {
+        if pair[0] < pair[1] {
             d[i / 64] |= 1 << (i % 64);
         }
     }
