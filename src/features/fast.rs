@@ -10,8 +10,8 @@ use image::GrayImage;
 use multiversion::multiversion;
 
 /// The Bresenham circle of radius 3 around a pixel, (dx, dy) clockwise from
-/// the top: imageproc's order (it matters only to which corners are found,
-/// not to the order, since a 9-pixel arc is a set).
+/// the top, as imageproc lists it: consecutive entries are neighbours on
+/// the circle, which is what makes 9 consecutive bits an arc.
 const CIRCLE: [(i32, i32); 16] = [
     (0, -3),
     (1, -3),
