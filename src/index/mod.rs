@@ -182,7 +182,16 @@ impl Index {
         let whole = std::iter::once(r.pdq);
         self.frames
             .push(whole.clone().chain(r.crops.iter().copied()));
-        self.windows.push(whole.chain(r.windows.iter().copied()));
+        // A reference without windows (hash-only: it has no local features
+        // either) gets an empty run: verification could never confirm its
+        // nomination, which would only take a place among the `k` nominees.
+        let windows = (!r.windows.is_empty()).then_some(whole);
+        self.windows.push(
+            windows
+                .into_iter()
+                .flatten()
+                .chain(r.windows.iter().copied()),
+        );
     }
 
     /// Gives back the spare capacity left by pushing.
@@ -258,6 +267,7 @@ impl Index {
     /// windows come within `radius` of the query's whole picture or content
     /// area (any rotation/flip), closest first. Low-information pictures
     /// take part: a nomination is no match, only a verification to run.
+    /// References without windows (hash-only ones) are never nominated.
     pub fn nominate(&self, q: &Hashes, k: usize, radius: u32, skip: &[usize]) -> Vec<Hit> {
         let query = QueryCodes::nominating(q);
         let keep = |i: usize| !self.dropped[i] && !skip.contains(&i);
@@ -438,8 +448,11 @@ pub fn sibling_distance(a: &Reference, b: &Reference) -> u32 {
 /// The nominating distance between a query and one reference (see
 /// [`Index::nominate`]): the smallest PDQ distance between the query's whole
 /// picture or content area (any rotation/flip) and the reference's whole
-/// picture or windows.
+/// picture or windows; `u32::MAX` for a reference without windows.
 pub fn window_distance(q: &Hashes, r: &Reference) -> u32 {
+    if r.windows.is_empty() {
+        return u32::MAX;
+    }
     closest(&QueryCodes::nominating(q), r.pdq, &r.windows, Frame::Window)
 }
 
@@ -525,6 +538,66 @@ mod tests {
             s ^= s << 17;
             s
         }))
+    }
+
+    /// `bits` bits of `c` flipped, spread over its words.
+    fn flipped(c: Pdq, bits: u32) -> Pdq {
+        let mut out = c;
+        for b in 0..bits as usize {
+            let bit = b * 7 % 256;
+            out.0[bit / 64] ^= 1 << (bit % 64);
+        }
+        out
+    }
+
+    /// Hash-only references (no windows, no local features) whose whole
+    /// pictures are closer to the query than a built reference's window
+    /// take no nomination from it: verification could not confirm them.
+    #[test]
+    fn hash_only_references_take_no_place_among_the_nominees() {
+        let query_code = code(4242);
+        let mut index = Index::default();
+        for id in 1..=20i64 {
+            index.push(SearchHashes {
+                file_id: id,
+                pdq: flipped(query_code, 70),
+                crops: &[],
+                windows: &[],
+                low_information: false,
+            });
+        }
+        let crops = [code(1), code(2)];
+        let windows = [code(3), flipped(query_code, 90), code(5)];
+        index.push(SearchHashes {
+            file_id: 99,
+            pdq: code(6),
+            crops: &crops,
+            windows: &windows,
+            low_information: false,
+        });
+        let mut q = crate::hash::hash_image(
+            &crate::decode::Grey::from_pixel(64, 64, image::Luma([9.0])),
+            crate::hash::Parts::default(),
+        );
+        q.pdq = query_code;
+        q.pdq_variants = [query_code; 8];
+        q.content = None;
+        let nominees = index.nominate(&q, 2, 112, &[]);
+        let ids: Vec<i64> = nominees.iter().map(|h| h.file_id).collect();
+        assert_eq!(ids, [99]);
+        assert_eq!(nominees[0].distance, 90);
+        assert!(matches!(nominees[0].reference_frame, Frame::Window(1)));
+        // Nor any memory in the window table.
+        let mut alone = Index::default();
+        alone.push(SearchHashes {
+            file_id: 1,
+            pdq: query_code,
+            crops: &[],
+            windows: &[],
+            low_information: false,
+        });
+        alone.shrink_to_fit();
+        assert_eq!(alone.windows.codes.len(), 0);
     }
 
     /// The k closest kept per run of codes, then overall, are the first k
