@@ -2,11 +2,11 @@
 //! reference's codes (its whole picture, then its sub-frames) sit in one flat
 //! table ([`Codes`]); a query's eight rotations/flips of its whole picture and
 //! of its sub-frames are compared with all of them, so no match within the
-//! threshold is ever missed. A second table holds each reference's whole
-//! picture and deep [`window`](crate::hash::window)s: it nominates candidates
-//! for local-feature verification and never makes a match by itself. The
-//! index holds codes and file ids only: what a hit needs besides is read
-//! from the corpus.
+//! threshold is ever missed. A second table holds each built reference's
+//! whole picture and deep [`window`](crate::hash::window)s (hash-only ones
+//! have none): it nominates candidates for local-feature verification and
+//! never makes a match by itself. The index holds codes and file ids
+//! only: what a hit needs besides is read from the corpus.
 
 mod codes;
 mod live;
@@ -27,7 +27,8 @@ pub struct Index {
     /// Each reference's whole picture, then its sub-frames (none for
     /// hash-only references).
     frames: Table,
-    /// Each reference's whole picture, then its windows.
+    /// Each reference's whole picture, then its windows (an empty run for
+    /// a reference without windows).
     windows: Table,
     low_information: Vec<bool>,
     /// References dropped by [`Index::apply`] (their codes stay until the
@@ -185,13 +186,10 @@ impl Index {
         // A reference without windows (hash-only: it has no local features
         // either) gets an empty run: verification could never confirm its
         // nomination, which would only take a place among the `k` nominees.
-        let windows = (!r.windows.is_empty()).then_some(whole);
-        self.windows.push(
-            windows
-                .into_iter()
-                .flatten()
-                .chain(r.windows.iter().copied()),
-        );
+        match r.windows.is_empty() {
+            true => self.windows.push(std::iter::empty()),
+            false => self.windows.push(whole.chain(r.windows.iter().copied())),
+        }
     }
 
     /// Gives back the spare capacity left by pushing.
