@@ -3,6 +3,7 @@
 //! refused), and the reads of the [`Store`] interface. Writes are in
 //! [`write`].
 
+mod scan;
 mod video;
 mod write;
 
@@ -43,6 +44,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct SqliteStore {
     conn: Connection,
     location: String,
+    /// The file (`None` in memory).
+    path: Option<PathBuf>,
 }
 
 impl SqliteStore {
@@ -52,6 +55,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn,
             location: path.to_string_lossy().into_owned(),
+            path: Some(path.to_path_buf()),
         };
         let not_a_db = |e: Error| match e {
             Error::Db(rusqlite::Error::SqliteFailure(f, _))
@@ -74,6 +78,7 @@ impl SqliteStore {
         let mut store = SqliteStore {
             conn: Connection::open_in_memory()?,
             location: ":memory:".into(),
+            path: None,
         };
         store.configure()?;
         store.migrate()?;
@@ -261,48 +266,7 @@ impl Store for SqliteStore {
     }
 
     fn for_each_search_hash(&self, f: &mut dyn FnMut(SearchHashes<'_>)) -> Result<()> {
-        // The PDQ algorithms ('pdq', 'pdq-crops', 'pdq-windows') as a
-        // range: an IN list cost a lookup per row (3.6 s against 2.4 s of
-        // SQLite's time over 20M hash rows); others in it are skipped below.
-        let mut stmt = self.conn.prepare(
-            "SELECT file_id, algorithm, hash, low_information FROM hashes
-             WHERE algorithm >= 'pdq' AND algorithm < 'pdr'",
-        )?;
-        let mut rows = stmt.query([])?;
-        let mut whole: Vec<(i64, Pdq, bool)> = Vec::with_capacity(self.references_upper_bound()?);
-        // (file id, 0 for sub-frames or 1 for windows, codes)
-        let mut parts: Vec<(i64, u8, Vec<Pdq>)> = Vec::new();
-        while let Some(r) = rows.next()? {
-            let id: i64 = r.get(0)?;
-            let algorithm = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            let blob = r.get_ref(2)?.as_blob().map_err(rusqlite::Error::from)?;
-            let codes = || blob.chunks(32).filter_map(Pdq::from_bytes).collect();
-            match algorithm {
-                "pdq" => whole.push((id, Pdq::from_bytes(blob).unwrap_or_default(), r.get(3)?)),
-                "pdq-crops" => parts.push((id, 0, codes())),
-                "pdq-windows" => parts.push((id, 1, codes())),
-                _ => {}
-            }
-        }
-        // A damaged file (a broken primary-key index) may hold two rows of
-        // one file's hash: the index takes each file once.
-        whole.sort_unstable_by_key(|w| w.0);
-        whole.dedup_by_key(|w| w.0);
-        parts.sort_unstable_by_key(|c| (c.0, c.1));
-        let mut parts = parts.into_iter().peekable();
-        for (file_id, pdq, low_information) in whole {
-            while parts.next_if(|c| c.0 < file_id).is_some() {}
-            let crops = parts.next_if(|c| c.0 == file_id && c.1 == 0);
-            let windows = parts.next_if(|c| c.0 == file_id && c.1 == 1);
-            f(SearchHashes {
-                file_id,
-                pdq,
-                crops: crops.as_ref().map_or(&[], |c| &c.2),
-                windows: windows.as_ref().map_or(&[], |c| &c.2),
-                low_information,
-            });
-        }
-        Ok(())
+        self.scan_search_hashes(f)
     }
 
     fn contexts(&self, file_id: i64) -> Result<Vec<Context>> {
