@@ -30,6 +30,9 @@ const KEPT_MESSAGES: usize = 6;
 /// `WORK_SIDE`² bytes, wait in memory).
 const READ_AHEAD: usize = 4;
 
+/// This process's FFmpeg's answer to [`quiet_showinfo`], once asked.
+static QUIET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+
 /// Decoded frames whose number is remembered to name a sampled one.
 const RECENT: usize = 256;
 
@@ -66,16 +69,53 @@ pub struct FfmpegFrames {
 
 impl FfmpegFrames {
     /// Starts decoding `path`, sampled by `sampling`'s rule; `side` is the
-    /// long side sampled frames are scaled down to.
+    /// long side sampled frames are scaled down to; FFmpeg's decoder refuses
+    /// a picture of more than `max_pixels` pixels (its `max_pixels` option,
+    /// at most 2^31 - 1), so the limit holds before a probe has answered.
     pub fn open(
         tools: &Tools,
         path: &Path,
         sampling: &Sampling,
         side: u32,
+        max_pixels: u64,
+        deadline: Instant,
+    ) -> Result<FfmpegFrames, FileError> {
+        // The first video of a process starts on the guess that `showinfo`
+        // takes `checksum=0` while FFmpeg is asked beside it (each FFmpeg
+        // start costs about 0.1 s), and starts again without it when the
+        // answer is no.
+        let known = QUIET.get().copied();
+        let start = |quiet| Self::spawn(tools, path, sampling, side, max_pixels, quiet, deadline);
+        std::thread::scope(|s| {
+            let asked = known
+                .is_none()
+                .then(|| s.spawn(|| quiet_showinfo(tools, deadline)));
+            let guess = known.unwrap_or(true);
+            let first = start(guess);
+            match asked.map(|a| a.join().unwrap_or(false)) {
+                Some(quiet) if quiet != guess => {
+                    if let Ok(first) = first {
+                        first.stop();
+                    }
+                    start(quiet)
+                }
+                _ => first,
+            }
+        })
+    }
+
+    /// Starts FFmpeg, with `showinfo=checksum=0` when `quiet`.
+    fn spawn(
+        tools: &Tools,
+        path: &Path,
+        sampling: &Sampling,
+        side: u32,
+        max_pixels: u64,
+        quiet: bool,
         deadline: Instant,
     ) -> Result<FfmpegFrames, FileError> {
         let mut cmd = Command::new(&tools.ffmpeg);
-        let showinfo = match quiet_showinfo(tools, deadline) {
+        let showinfo = match quiet {
             true => "showinfo=checksum=0",
             false => "showinfo",
         };
@@ -89,8 +129,10 @@ impl FfmpegFrames {
             "-nostdin",
             "-loglevel",
             "level+info",
-            "-i",
+            "-max_pixels",
         ])
+        .arg(max_pixels.min(i32::MAX as u64).to_string())
+        .arg("-i")
         .arg(path)
         .args(["-map", "0:v:0", "-an", "-sn", "-dn", "-vf", &filter])
         .args(["-fps_mode", "passthrough", "-f", "rawvideo", "-"]);
@@ -208,7 +250,6 @@ fn read_frames(
 /// (`checksum=0`, FFmpeg 5.0 on): they cost a pass over every frame and
 /// are not read. Asked once per process (`ffmpeg -h filter=showinfo`).
 fn quiet_showinfo(tools: &Tools, deadline: Instant) -> bool {
-    static QUIET: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *QUIET.get_or_init(|| {
         let mut cmd = Command::new(&tools.ffmpeg);
         cmd.args(["-hide_banner", "-h", "filter=showinfo"]);

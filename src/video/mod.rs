@@ -229,18 +229,42 @@ pub fn read_video(
 ) -> Result<(VideoFrame, Video), FileError> {
     let tools = Tools::find(limits.video.ffmpeg)?;
     let deadline = deadline(limits.max_duration);
-    let container = probe::probe(&tools, path, deadline)?;
-    let (w, h) = (container.width, container.height);
-    if u64::from(w) * u64::from(h) > limits.max_pixels {
-        return Err(FileError::TooManyPixels {
-            width: w,
-            height: h,
-            limit: limits.max_pixels,
-        });
-    }
     let side = crate::decode::working::WORK_SIDE;
     let sampling = &limits.video.sampling;
-    let mut source = ffmpeg::FfmpegFrames::open(&tools, path, sampling, side, deadline)?;
+    // The probe runs beside FFmpeg's start (each program takes about 0.1 s
+    // to start): until it answers, FFmpeg's decoder holds to the pixel
+    // limit itself.
+    let (container, source) = std::thread::scope(|s| {
+        let probe = s.spawn(|| probe::probe(&tools, path, deadline));
+        let source =
+            ffmpeg::FfmpegFrames::open(&tools, path, sampling, side, limits.max_pixels, deadline);
+        let container = probe
+            .join()
+            .unwrap_or_else(|_| Err(FileError::Video("the probe of the video failed".into())));
+        (container, source)
+    });
+    let container = container.and_then(|c| {
+        let (width, height) = (c.width, c.height);
+        match u64::from(width) * u64::from(height) > limits.max_pixels {
+            true => Err(FileError::TooManyPixels {
+                width,
+                height,
+                limit: limits.max_pixels,
+            }),
+            false => Ok(c),
+        }
+    });
+    let (container, mut source) = match (container, source) {
+        (Ok(c), Ok(source)) => (c, source),
+        (Err(e), source) => {
+            // The probe's reason comes first, as when it ran alone.
+            if let Ok(source) = source {
+                source.stop();
+            }
+            return Err(e);
+        }
+        (Ok(_), Err(e)) => return Err(e),
+    };
     let result = sample_frames(|| source.next_frame(), true, sampling, depth, container);
     let (messages, decoded) = (source.messages(), source.decoded());
     source.stop();
