@@ -10,10 +10,12 @@
 
 mod codes;
 mod live;
+mod table;
 
 use rayon::prelude::*;
 
 pub use codes::{Codes, BLOCK};
+use table::Table;
 
 use crate::corpus::{Corpus, Reference, SearchHashes};
 use crate::error::Result;
@@ -39,71 +41,6 @@ pub struct Index {
     sorted: usize,
     /// How many references are dropped.
     dropped_count: usize,
-}
-
-/// Runs of codes, one run per reference, in one flat table.
-#[derive(Debug, Clone, Default)]
-struct Table {
-    /// Reference `j`'s codes are `codes[first[j]..first[j + 1]]`.
-    first: Vec<u32>,
-    codes: Codes<4>,
-}
-
-impl Table {
-    fn push(&mut self, codes: impl IntoIterator<Item = Pdq>) {
-        if self.first.is_empty() {
-            self.first.push(0);
-        }
-        for c in codes {
-            self.codes.push(c.0);
-        }
-        self.first.push(self.codes.len() as u32);
-    }
-
-    fn shrink_to_fit(&mut self) {
-        self.first.shrink_to_fit();
-        self.codes.shrink_to_fit();
-    }
-
-    fn bytes(&self) -> usize {
-        self.first.capacity() * 4 + self.codes.bytes()
-    }
-
-    fn codes_of(&self, i: usize) -> Vec<[u64; 4]> {
-        (self.first[i] as usize..self.first[i + 1] as usize)
-            .map(|k| self.codes.get(k))
-            .collect()
-    }
-
-    /// Reference boundaries cutting the table into runs of about
-    /// [`BLOCK`] codes (a reference's codes are never split).
-    fn chunks(&self) -> Vec<usize> {
-        let refs = self.first.len().saturating_sub(1);
-        let mut bounds = vec![0];
-        let mut a = 0;
-        while a < refs {
-            let limit = self.first[a] as usize + BLOCK;
-            let b = a + self.first[a + 1..].partition_point(|&f| f as usize <= limit);
-            let b = b.clamp(a + 1, refs);
-            bounds.push(b);
-            a = b;
-        }
-        bounds
-    }
-
-    /// References `a..b` within `limit` of the query: (position, distance).
-    fn scan(&self, query: &[[u64; 4]], a: usize, b: usize, limit: u32) -> Vec<(usize, u32)> {
-        let base = self.first[a] as usize;
-        let mut dist = vec![0u32; self.first[b] as usize - base];
-        self.codes.min_distances(query, base, &mut dist);
-        (a..b)
-            .filter_map(|j| {
-                let own = &dist[self.first[j] as usize - base..self.first[j + 1] as usize - base];
-                let d = own.iter().copied().min()?;
-                (d <= limit).then_some((j, d))
-            })
-            .collect()
-    }
 }
 
 /// One reference close to the query.
