@@ -437,3 +437,89 @@ fn a_schema_4_corpus_keeps_its_contexts_and_then_tells_urlless_ones_apart() {
         provcheck::corpus::SCHEMA_VERSION
     );
 }
+
+on_each_engine! {
+    /// A corpus written before SQLite schema 6 / PostgreSQL schema 8 held
+    /// pHash 0 for each frame of an imported vPDQ list and each hash-list
+    /// record without a pHash. Opening it removes those rows, and only
+    /// those: the hash-only reference then reports no pHash distance, and a
+    /// built picture's pHash stays, even one of 0.
+    fn opening_an_older_corpus_forgets_the_phash_0_of_its_hash_only_references(ws) {
+        let dune = references().join("dune.jpg");
+        ws.build_from(&[references().join("storm.jpg")]);
+        let pdq = ws.run_json(&[std::ffi::OsStr::new("hash"), dune.as_os_str()], 0)[0]["hashes"]
+            ["pdq"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let records = ws.path().join("wire.jsonl");
+        let record = serde_json::json!({"pdq": pdq, "path": "wire/dune.jpg", "publisher": "Wire"});
+        std::fs::write(&records, format!("{record}\n")).unwrap();
+        let list = ws.path().join("coast.mp4.vpdq");
+        std::fs::copy(references().join("coast.mp4.vpdq"), &list).unwrap();
+        for file in [&records, &list] {
+            ws.cmd().args(["corpus", "import"]).arg(file).assert().success();
+        }
+        // What the older import wrote, the built picture's pHash made 0,
+        // and the schema version of then.
+        let count = || {
+            count_sql(
+                &ws,
+                "SELECT COUNT(*) FROM hashes WHERE algorithm = 'phash64' AND hash = ZERO",
+            )
+        };
+        run_sql(
+            &ws,
+            "INSERT INTO hashes (file_id, algorithm, settings, hash, low_information)
+                 SELECT id, 'phash64', 0, ZERO, FALSE FROM files
+                  WHERE format = 'external' OR id IN (SELECT file_id FROM video_frames);
+             UPDATE hashes SET hash = ZERO WHERE algorithm = 'phash64';",
+        );
+        let frames = String::from_utf8_lossy(&std::fs::read(&list).unwrap()).lines().count();
+        // storm.jpg, the hash-only dune.jpg and the clip's frames.
+        assert_eq!(count(), 2 + frames as i64);
+        match &ws.pg {
+            None => run_sql(&ws, "PRAGMA user_version = 5"),
+            Some(_) => run_sql(&ws, "UPDATE provcheck_schema SET version = 7"),
+        }
+        let top = ws.top_match(&dune);
+        assert!(top["path"].as_str().unwrap().starts_with("external:"), "{top}");
+        assert!(top["phash_distance"].is_null(), "{top}");
+        assert_eq!(count(), 1, "storm.jpg's pHash stays");
+        assert_eq!(
+            ws.run_json(&["corpus", "stats"], 0)[0]["schema_version"],
+            ws.schema_version()
+        );
+    }
+}
+
+/// Runs `sql` on the workspace's corpus, `ZERO` standing for a pHash of 0
+/// (eight zero bytes) in the engine's syntax.
+fn run_sql(ws: &Workspace, sql: &str) {
+    match &ws.pg {
+        None => {
+            let sql = sql.replace("ZERO", "zeroblob(8)");
+            let conn = rusqlite::Connection::open(ws.db()).unwrap();
+            conn.execute_batch(&sql).unwrap();
+        }
+        Some(pg) => {
+            let sql = sql.replace("ZERO", "'\\x0000000000000000'::bytea");
+            pg.client().batch_execute(&sql).unwrap();
+        }
+    }
+}
+
+/// The count a `SELECT COUNT(*)` (see [`run_sql`]) gives.
+fn count_sql(ws: &Workspace, sql: &str) -> i64 {
+    match &ws.pg {
+        None => {
+            let sql = sql.replace("ZERO", "zeroblob(8)");
+            let conn = rusqlite::Connection::open(ws.db()).unwrap();
+            conn.query_row(&sql, [], |r| r.get(0)).unwrap()
+        }
+        Some(pg) => {
+            let sql = sql.replace("ZERO", "'\\x0000000000000000'::bytea");
+            pg.client().query_one(&sql, &[]).unwrap().get(0)
+        }
+    }
+}

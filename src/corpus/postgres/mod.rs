@@ -39,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/postgres/0005_import_speed.sql"),
     include_str!("../../../migrations/postgres/0006_context_appearance.sql"),
     include_str!("../../../migrations/postgres/0007_external_by_key.sql"),
+    include_str!("../../../migrations/postgres/0008_unknown_phash.sql"),
 ];
 
 /// The SQL condition that `path` lies in the range of keys a hash-only

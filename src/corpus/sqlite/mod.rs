@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0003_exif_subsec.sql"),
     include_str!("../../../migrations/sqlite/0004_video.sql"),
     include_str!("../../../migrations/sqlite/0005_context_appearance.sql"),
+    include_str!("../../../migrations/sqlite/0006_unknown_phash.sql"),
 ];
 
 /// The SQLite schema version this build writes.

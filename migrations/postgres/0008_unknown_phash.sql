@@ -1,0 +1,16 @@
+-- provcheck corpus schema for PostgreSQL, version 8: no pHash for hash-only
+-- references that came without one.
+--
+-- Before, a frame of an imported vPDQ list (a hash-only video: its `videos`
+-- row has settings 0) and a hash-list record without `phash64` (format
+-- 'external') were stored with pHash 0, and a match against one reported
+-- the weight of the query's own pHash as a pHash distance. Such a pHash is
+-- unknown: its row goes, as the import now writes none. The search index
+-- holds no pHash, so no change is recorded.
+DELETE FROM hashes
+ WHERE algorithm = 'phash64'
+   AND hash = '\x0000000000000000'::bytea
+   AND (file_id IN (SELECT id FROM files WHERE format = 'external')
+        OR file_id IN (SELECT vf.file_id FROM video_frames vf
+                         JOIN videos v ON v.file_id = vf.video_id
+                        WHERE v.settings = 0));
