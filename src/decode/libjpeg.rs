@@ -64,6 +64,15 @@ impl Header {
         )
     }
 
+    /// Four channels of samples: CMYK, or YCCK (which libjpeg decodes to
+    /// CMYK).
+    pub fn is_cmyk(&self) -> bool {
+        matches!(
+            self.colorspace,
+            J_COLOR_SPACE::JCS_CMYK | J_COLOR_SPACE::JCS_YCCK
+        )
+    }
+
     /// One channel of samples (a greyscale JPEG).
     pub fn is_grey(&self) -> bool {
         self.colorspace == J_COLOR_SPACE::JCS_GRAYSCALE
@@ -90,7 +99,7 @@ fn scaled(v: u32, m: u8) -> u32 {
 pub struct Pixels {
     pub width: u32,
     pub height: u32,
-    /// 1 (grey) or 3 (RGB) values a pixel, row-major.
+    /// 1 (grey), 3 (RGB) or 4 (CMYK) values a pixel, row-major.
     pub channels: u8,
     pub data: Vec<u8>,
 }
@@ -252,22 +261,32 @@ impl<'a> Jpeg<'a> {
     /// Decodes at scale `m`/8 (1–8, see [`Header::scale_for`]) to grey (one
     /// channel: the Y samples of a YCbCr file, no colour conversion) or RGB.
     /// Errors: libjpeg's, or the data ending before the picture does.
-    pub fn decode(mut self, m: u8, grey: bool) -> Result<Pixels, FileError> {
+    pub fn decode(self, m: u8, grey: bool) -> Result<Pixels, FileError> {
+        match grey {
+            true => self.decode_as(m, J_COLOR_SPACE::JCS_GRAYSCALE, 1),
+            false => self.decode_as(m, J_COLOR_SPACE::JCS_RGB, 3),
+        }
+    }
+
+    /// Decodes a CMYK or YCCK file ([`Header::is_cmyk`]) at scale `m`/8 to
+    /// its CMYK samples, four bytes a pixel, as stored (Adobe's files hold
+    /// them inverted). Errors: as [`Jpeg::decode`].
+    pub fn decode_cmyk(self, m: u8) -> Result<Pixels, FileError> {
+        self.decode_as(m, J_COLOR_SPACE::JCS_CMYK, 4)
+    }
+
+    fn decode_as(mut self, m: u8, space: J_COLOR_SPACE, asked: u8) -> Result<Pixels, FileError> {
         let s = &mut *self.state;
         s.cinfo.scale_num = u32::from(m.clamp(1, 8));
         s.cinfo.scale_denom = 8;
-        s.cinfo.out_color_space = match grey {
-            true => J_COLOR_SPACE::JCS_GRAYSCALE,
-            false => J_COLOR_SPACE::JCS_RGB,
-        };
+        s.cinfo.out_color_space = space;
         // SAFETY: a decompressor whose header was read.
         guarded(|| unsafe { ffi::jpeg_start_decompress(&mut s.cinfo) })?;
         let (width, height) = (s.cinfo.output_width, s.cinfo.output_height);
         let channels = u8::try_from(s.cinfo.output_components).unwrap_or(0);
-        if channels != if grey { 1 } else { 3 } {
+        if channels != asked {
             return Err(decode_error(format!(
-                "{channels} channels decoded, {} asked",
-                if grey { 1 } else { 3 }
+                "{channels} channels decoded, {asked} asked"
             )));
         }
         let pitch = width as usize * usize::from(channels);

@@ -169,11 +169,13 @@ pub fn decode(bytes: &[u8], limits: &Limits) -> Result<Decoded, FileError> {
 /// A JPEG of grey, RGB or YCbCr samples decoded whole by libjpeg-turbo
 /// (any coding process it implements, see [`jpeg::open`]), its EXIF
 /// orientation applied; `None` for CMYK/YCCK files, left to the general
-/// decoder.
+/// decoder, but for arithmetic-coded ones, which it cannot read: those
+/// are decoded here and converted to RGB as Pillow converts them.
 fn jpeg_full(bytes: &[u8], limits: &Limits) -> Result<Option<DynamicImage>, FileError> {
     let opened = jpeg::open(bytes, limits)?;
     let header = opened.header;
-    if !header.is_grey_or_colour() {
+    let cmyk = header.is_cmyk() && jpeg::is_arithmetic(bytes);
+    if !header.is_grey_or_colour() && !cmyk {
         return Ok(None);
     }
     if header.width < MIN_DIMENSION || header.height < MIN_DIMENSION {
@@ -183,7 +185,18 @@ fn jpeg_full(bytes: &[u8], limits: &Limits) -> Result<Option<DynamicImage>, File
         });
     }
     let grey = header.is_grey();
-    let px = opened.decode(8, grey)?;
+    let px = match cmyk {
+        true => {
+            let px = opened.decode_cmyk(8)?;
+            let data = jpeg::cmyk_to_rgb(&px.data, jpeg::has_adobe_segment(bytes));
+            libjpeg::Pixels {
+                data,
+                channels: 3,
+                ..px
+            }
+        }
+        false => opened.decode(8, grey)?,
+    };
     let image = match grey {
         true => image::GrayImage::from_raw(px.width, px.height, px.data).map(DynamicImage::from),
         false => image::RgbImage::from_raw(px.width, px.height, px.data).map(DynamicImage::from),

@@ -269,6 +269,9 @@ fn exif_agrees_with_exiftool() {
 /// unsupported coding process, open and hash within 2 bits of the reference:
 /// `pdqhash` 0.2.8 over libjpeg-turbo's own decode (`djpeg`) of each file,
 /// the hex as scripts/pdq_reference.py writes it (tests/fixtures/README.md).
+/// An arithmetic-coded CMYK file (Adobe's inverted samples), which the
+/// general decoder cannot read, hashes as its Huffman-coded twin does under
+/// Pillow: the same hex.
 #[test]
 fn an_arithmetic_coded_jpeg_opens_and_hashes_like_the_reference_decode() {
     const REFERENCE: &str = "5feb5321f01da156898e2b7629a5d343c412cdbd23f48942464526315db33ffd";
@@ -278,11 +281,12 @@ fn an_arithmetic_coded_jpeg_opens_and_hashes_like_the_reference_decode() {
         .args(["--format", "json", "hash"])
         .arg(fixture("jpeg/arithmetic.jpg"))
         .arg(fixture("jpeg/arithmetic-progressive.jpg"))
+        .arg(fixture("jpeg/arithmetic-cmyk.jpg"))
         .output()
         .unwrap();
     let items = super::util::json(&out.stdout);
     let items = items.as_array().unwrap();
-    assert_eq!(items.len(), 2, "{items:?}");
+    assert_eq!(items.len(), 3, "{items:?}");
     for item in items {
         assert!(item["error"].is_null(), "{item}");
         let pdq = item["hashes"]["pdq"].as_str().unwrap();
