@@ -66,13 +66,13 @@ impl SqliteStore {
     fn read_rows(&self) -> Result<Vec<(Vec<Whole>, Vec<Part>)>> {
         let threads = rayon::current_num_threads();
         let (lo, hi) = rowid_span(&self.conn)?;
-        let Some(path) = self.path.as_deref() else {
-            return Ok(vec![read_range(&self.conn, lo, hi)?]);
+        let readers = match self.path.as_deref() {
+            Some(path) if threads > 1 && hi - lo >= PARALLEL_ROWS => {
+                self.readers_of_one_state(path, threads).ok()
+            }
+            _ => None,
         };
-        if threads < 2 || hi - lo < PARALLEL_ROWS {
-            return Ok(vec![read_range(&self.conn, lo, hi)?]);
-        }
-        let Ok(readers) = self.readers_of_one_state(path, threads) else {
+        let Some(readers) = readers else {
             return Ok(vec![read_range(&self.conn, lo, hi)?]);
         };
         // The span as the readers see it (a commit may have fallen between
@@ -258,8 +258,8 @@ mod tests {
         let mut out = Vec::new();
         store
             .scan_search_hashes(&mut |r| {
-                let h = (r.file_id, r.pdq, r.crops.to_vec(), r.windows.to_vec());
-                out.push((h.0, h.1, h.2, h.3, r.low_information));
+                let (crops, windows) = (r.crops.to_vec(), r.windows.to_vec());
+                out.push((r.file_id, r.pdq, crops, windows, r.low_information));
             })
             .unwrap();
         out
