@@ -321,6 +321,11 @@ pub enum Progress {
 }
 
 /// Analyses `paths` in parallel (rayon's current pool), keeping their order.
+///
+/// The largest files start first, each taken by the next free thread (the
+/// longest-processing-time-first rule): a batch whose few large files
+/// would otherwise start late on one thread, while the others sit idle,
+/// ends about when its largest file does. File size stands for the cost.
 pub fn analyze_many(
     paths: &[PathBuf],
     limits: &Limits,
@@ -330,15 +335,21 @@ pub fn analyze_many(
     let total = paths.len();
     progress(Progress::Started { total });
     let done = std::sync::atomic::AtomicUsize::new(0);
-    paths
-        .par_iter()
-        .map(|p| {
-            let r = analyze_file_within(p, limits, depth);
+    let size = |p: &PathBuf| std::fs::metadata(p).map_or(0, |m| m.len());
+    let mut order: Vec<(u64, usize)> = paths.iter().map(size).zip(0..).collect();
+    order.sort_unstable_by(|a, b| b.cmp(a));
+    let mut results: Vec<(usize, PathBuf, Result<Analysis, FileError>)> = order
+        .into_iter()
+        .par_bridge()
+        .map(|(_, i)| {
+            let r = analyze_file_within(&paths[i], limits, depth);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress(Progress::FileDone { done: n, total });
-            (p.clone(), r)
+            (i, paths[i].clone(), r)
         })
-        .collect()
+        .collect();
+    results.sort_unstable_by_key(|r| r.0);
+    results.into_iter().map(|(_, p, r)| (p, r)).collect()
 }
 
 #[cfg(test)]
