@@ -496,30 +496,33 @@ on_each_engine! {
 /// Runs `sql` on the workspace's corpus, `ZERO` standing for a pHash of 0
 /// (eight zero bytes) in the engine's syntax.
 fn run_sql(ws: &Workspace, sql: &str) {
+    let sql = with_zero(ws, sql);
     match &ws.pg {
-        None => {
-            let sql = sql.replace("ZERO", "zeroblob(8)");
-            let conn = rusqlite::Connection::open(ws.db()).unwrap();
-            conn.execute_batch(&sql).unwrap();
-        }
-        Some(pg) => {
-            let sql = sql.replace("ZERO", "'\\x0000000000000000'::bytea");
-            pg.client().batch_execute(&sql).unwrap();
-        }
+        None => rusqlite::Connection::open(ws.db())
+            .unwrap()
+            .execute_batch(&sql)
+            .unwrap(),
+        Some(pg) => pg.client().batch_execute(&sql).unwrap(),
     }
 }
 
 /// The count a `SELECT COUNT(*)` (see [`run_sql`]) gives.
 fn count_sql(ws: &Workspace, sql: &str) -> i64 {
+    let sql = with_zero(ws, sql);
     match &ws.pg {
-        None => {
-            let sql = sql.replace("ZERO", "zeroblob(8)");
-            let conn = rusqlite::Connection::open(ws.db()).unwrap();
-            conn.query_row(&sql, [], |r| r.get(0)).unwrap()
-        }
-        Some(pg) => {
-            let sql = sql.replace("ZERO", "'\\x0000000000000000'::bytea");
-            pg.client().query_one(&sql, &[]).unwrap().get(0)
-        }
+        None => rusqlite::Connection::open(ws.db())
+            .unwrap()
+            .query_row(&sql, [], |r| r.get(0))
+            .unwrap(),
+        Some(pg) => pg.client().query_one(&sql, &[]).unwrap().get(0),
     }
+}
+
+/// `sql` with `ZERO` written as eight zero bytes in the engine's syntax.
+fn with_zero(ws: &Workspace, sql: &str) -> String {
+    let zero = match ws.pg {
+        None => "zeroblob(8)",
+        Some(_) => "'\\x0000000000000000'::bytea",
+    };
+    sql.replace("ZERO", zero)
 }
