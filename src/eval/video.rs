@@ -345,7 +345,7 @@ fn distract(
                         &p,
                         video::deadline(opts.limits.max_duration),
                     )
-                    .map(|c| c.duration.unwrap_or(0.0));
+                    .map(|p| p.container.duration.unwrap_or(0.0));
                     let duration = match duration {
                         Ok(d) => d,
                         Err(err) => {

@@ -71,41 +71,9 @@ impl FfmpegFrames {
     /// Starts decoding `path`, sampled by `sampling`'s rule; `side` is the
     /// long side sampled frames are scaled down to; FFmpeg's decoder refuses
     /// a picture of more than `max_pixels` pixels (its `max_pixels` option,
-    /// at most 2^31 - 1), so the limit holds before a probe has answered.
+    /// at most 2^31 - 1), so the limit holds before a probe has answered;
+    /// `quiet` leaves out `showinfo`'s checksums ([`quiet_showinfo`]).
     pub fn open(
-        tools: &Tools,
-        path: &Path,
-        sampling: &Sampling,
-        side: u32,
-        max_pixels: u64,
-        deadline: Instant,
-    ) -> Result<FfmpegFrames, FileError> {
-        // The first video of a process starts on the guess that `showinfo`
-        // takes `checksum=0` while FFmpeg is asked beside it (each FFmpeg
-        // start costs about 0.1 s), and starts again without it when the
-        // answer is no.
-        let known = QUIET.get().copied();
-        let start = |quiet| Self::spawn(tools, path, sampling, side, max_pixels, quiet, deadline);
-        std::thread::scope(|s| {
-            let asked = known
-                .is_none()
-                .then(|| s.spawn(|| quiet_showinfo(tools, deadline)));
-            let guess = known.unwrap_or(true);
-            let first = start(guess);
-            match asked.map(|a| a.join().unwrap_or(false)) {
-                Some(quiet) if quiet != guess => {
-                    if let Ok(first) = first {
-                        first.stop();
-                    }
-                    start(quiet)
-                }
-                _ => first,
-            }
-        })
-    }
-
-    /// Starts FFmpeg, with `showinfo=checksum=0` when `quiet`.
-    fn spawn(
         tools: &Tools,
         path: &Path,
         sampling: &Sampling,
@@ -246,15 +214,30 @@ fn read_frames(
     let _ = std::io::copy(&mut stdout.take(1 << 30), &mut std::io::sink());
 }
 
+/// What to start FFmpeg with before [`quiet_showinfo`] has answered: its
+/// answer once known in this process, else that `checksum=0` is taken (as
+/// by every FFmpeg from 5.0 on).
+pub fn quiet_guess() -> bool {
+    QUIET.get().copied().unwrap_or(true)
+}
+
 /// Whether this FFmpeg's `showinfo` can leave out its per-plane checksums
 /// (`checksum=0`, FFmpeg 5.0 on): they cost a pass over every frame and
-/// are not read. Asked once per process (`ffmpeg -h filter=showinfo`).
-fn quiet_showinfo(tools: &Tools, deadline: Instant) -> bool {
+/// are not read. `major` is the version ffprobe reported; it answers when
+/// ffprobe sits beside `ffmpeg` (one build); otherwise FFmpeg is asked
+/// (`ffmpeg -h filter=showinfo`). Answered once per process.
+pub fn quiet_showinfo(tools: &Tools, major: Option<u32>, deadline: Instant) -> bool {
     *QUIET.get_or_init(|| {
-        let mut cmd = Command::new(&tools.ffmpeg);
-        cmd.args(["-hide_banner", "-h", "filter=showinfo"]);
-        super::tool::run_bounded(cmd, deadline, 64 * 1024)
-            .is_ok_and(|help| String::from_utf8_lossy(&help).contains("checksum"))
+        let one_build = tools.ffprobe.parent() == tools.ffmpeg.parent();
+        match major.filter(|_| one_build) {
+            Some(major) if major >= 5 => true,
+            _ => {
+                let mut cmd = Command::new(&tools.ffmpeg);
+                cmd.args(["-hide_banner", "-h", "filter=showinfo"]);
+                super::tool::run_bounded(cmd, deadline, 64 * 1024)
+                    .is_ok_and(|help| String::from_utf8_lossy(&help).contains("checksum"))
+            }
+        }
     })
 }
 

@@ -233,15 +233,36 @@ pub fn read_video(
     let sampling = &limits.video.sampling;
     // The probe runs beside FFmpeg's start (each program takes about 0.1 s
     // to start): until it answers, FFmpeg's decoder holds to the pixel
-    // limit itself.
+    // limit itself. FFmpeg starts on a guess of what its `showinfo` takes,
+    // and again in the rare case the probe's answer says otherwise.
+    let open = |quiet| {
+        ffmpeg::FfmpegFrames::open(
+            &tools,
+            path,
+            sampling,
+            side,
+            limits.max_pixels,
+            quiet,
+            deadline,
+        )
+    };
     let (container, source) = std::thread::scope(|s| {
         let probe = s.spawn(|| probe::probe(&tools, path, deadline));
-        let source =
-            ffmpeg::FfmpegFrames::open(&tools, path, sampling, side, limits.max_pixels, deadline);
-        let container = probe
+        let guess = ffmpeg::quiet_guess();
+        let source = open(guess);
+        let probed = probe
             .join()
             .unwrap_or_else(|_| Err(FileError::Video("the probe of the video failed".into())));
-        (container, source)
+        let source = match (&probed, source) {
+            (Ok(p), Ok(source))
+                if ffmpeg::quiet_showinfo(&tools, p.ffmpeg_major, deadline) != guess =>
+            {
+                source.stop();
+                open(!guess)
+            }
+            (_, source) => source,
+        };
+        (probed.map(|p| p.container), source)
     });
     let container = container.and_then(|c| {
         let (width, height) = (c.width, c.height);

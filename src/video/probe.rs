@@ -57,11 +57,27 @@ impl Container {
     }
 }
 
+/// One ffprobe answer: the container, and which FFmpeg ffprobe is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probed {
+    pub container: Container,
+    /// Major version of the FFmpeg build ffprobe belongs to, from its
+    /// `program_version` (5 for `5.1.9-0+deb12u1` and `n5.1`); `None` for a
+    /// development build (`N-112345-g…`) or an answer without it.
+    pub ffmpeg_major: Option<u32>,
+}
+
 #[derive(Deserialize)]
 struct Probe {
     #[serde(default)]
     streams: Vec<Stream>,
     format: Option<Format>,
+    program_version: Option<ProgramVersion>,
+}
+
+#[derive(Deserialize)]
+struct ProgramVersion {
+    version: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -94,13 +110,14 @@ struct Format {
 ///
 /// Errors: [`FileError::Video`] when ffprobe cannot read the file or it has
 /// no video stream; [`FileError::TimedOut`] past the deadline.
-pub fn probe(tools: &Tools, path: &Path, deadline: Instant) -> Result<Container, FileError> {
+pub fn probe(tools: &Tools, path: &Path, deadline: Instant) -> Result<Probed, FileError> {
     let mut cmd = Command::new(&tools.ffprobe);
     cmd.args([
         "-v",
         "error",
         "-print_format",
         "json",
+        "-show_program_version",
         "-show_format",
         "-show_streams",
     ])
@@ -110,9 +127,14 @@ pub fn probe(tools: &Tools, path: &Path, deadline: Instant) -> Result<Container,
 }
 
 /// Parses ffprobe's JSON answer.
-pub fn parse(json: &[u8]) -> Result<Container, FileError> {
+pub fn parse(json: &[u8]) -> Result<Probed, FileError> {
     let probe: Probe = serde_json::from_slice(json)
         .map_err(|e| FileError::Video(format!("unreadable ffprobe answer: {e}")))?;
+    let ffmpeg_major = probe
+        .program_version
+        .as_ref()
+        .and_then(|v| v.version.as_deref())
+        .and_then(major_version);
     let stream = probe
         .streams
         .iter()
@@ -173,7 +195,18 @@ pub fn parse(json: &[u8]) -> Result<Container, FileError> {
         latitude: location.map(|l| l.0),
         longitude: location.map(|l| l.1),
     };
-    Ok(container)
+    Ok(Probed {
+        container,
+        ffmpeg_major,
+    })
+}
+
+/// The major version of an FFmpeg release's version string: the digits
+/// before the first dot, after an optional `n` (tagged git builds).
+fn major_version(version: &str) -> Option<u32> {
+    let v = version.strip_prefix('n').unwrap_or(version);
+    let (major, _) = v.split_once('.')?;
+    major.parse().ok()
 }
 
 /// Clockwise rotation in degrees, normalised to 0–359. FFmpeg reports the
@@ -232,6 +265,17 @@ mod tests {
     }
 
     #[test]
+    fn the_ffmpeg_major_version_is_read_from_release_and_tagged_builds_only() {
+        assert_eq!(major_version("5.1.9-0+deb12u1"), Some(5));
+        assert_eq!(major_version("n7.1"), Some(7));
+        assert_eq!(major_version("4.4.2-0ubuntu0.22.04.1"), Some(4));
+        assert_eq!(major_version("N-112345-gdeadbeef"), None);
+        let json = br#"{"program_version":{"version":"6.0-static"},
+            "streams":[{"codec_type":"video","width":2,"height":2}]}"#;
+        assert_eq!(parse(json).unwrap().ffmpeg_major, Some(6));
+    }
+
+    #[test]
     fn a_phone_clip_held_upright_is_turned_a_quarter_clockwise() {
         let json = br#"{"streams":[{"codec_type":"video","codec_name":"hevc","width":1920,
             "height":1080,"avg_frame_rate":"30000/1001",
@@ -240,7 +284,9 @@ mod tests {
             "format":{"format_name":"mov,mp4","duration":"12.5","start_time":"0.000000",
             "tags":{"com.apple.quicktime.location.ISO6709":"+48.8577+002.2950+035.000/",
                     "com.apple.quicktime.make":"Apple","com.apple.quicktime.model":"iPhone 12"}}}"#;
-        let c = parse(json).unwrap();
+        let probed = parse(json).unwrap();
+        assert_eq!(probed.ffmpeg_major, None);
+        let c = probed.container;
         assert_eq!(c.rotation, 90);
         assert_eq!(c.displayed(), (1080, 1920));
         assert!((c.frame_rate.unwrap() - 29.97).abs() < 0.01);
