@@ -15,7 +15,7 @@ pub fn box_mean(level: &GrayImage, r: u32) -> GrayImage {
         return level.clone();
     }
     let r = r as usize;
-    let k = 2 * r as u32 + 1;
+    let mean = Mean::of(2 * r as u32 + 1);
     let raw = level.as_raw();
     // Horizontal pass: each row's running sum over the row padded with its
     // first and last pixels.
@@ -26,10 +26,10 @@ pub fn box_mean(level: &GrayImage, r: u32) -> GrayImage {
             *p = u32::from(row[i.saturating_sub(r).min(w - 1)]);
         }
         let mut sum: u32 = padded[..2 * r + 1].iter().sum();
-        out[0] = (sum / k) as u8;
+        out[0] = mean.of_sum(sum);
         for x in 1..w {
             sum = sum + padded[x + 2 * r] - padded[x - 1];
-            out[x] = (sum / k) as u8;
+            out[x] = mean.of_sum(sum);
         }
     }
     // Vertical pass, a row at a time: the sums of the 2r + 1 rows around
@@ -53,15 +53,49 @@ pub fn box_mean(level: &GrayImage, r: u32) -> GrayImage {
             }
         }
         for (o, &s) in out[y * w..(y + 1) * w].iter_mut().zip(&sums) {
-            *o = (s / k) as u8;
+            *o = mean.of_sum(s);
         }
     }
     GrayImage::from_raw(w as u32, h as u32, out).expect("w × h pixels")
 }
 
+/// Division by the `k` pixels of a window as a multiplication: with
+/// `m = ⌊2³²/k⌋ + 1`, `(sum · m) >> 32 = ⌊sum/k⌋` whenever `sum < 2³²/k`
+/// (the error `sum · (m − 2³²/k)/2³²` stays under `1/k`), which holds for
+/// sums of 8-bit pixels while `k < 4,100`. A division per pixel was a
+/// measured fifth of the local features' time.
+#[derive(Clone, Copy)]
+struct Mean {
+    m: u64,
+}
+
+impl Mean {
+    fn of(k: u32) -> Mean {
+        debug_assert!(k < 4_100, "window of {k} pixels");
+        Mean {
+            m: (1u64 << 32) / u64::from(k) + 1,
+        }
+    }
+
+    #[inline]
+    fn of_sum(self, sum: u32) -> u8 {
+        ((u64::from(sum) * self.m) >> 32) as u8
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mean_by_multiplication_is_the_quotient() {
+        for k in [1, 3, 5, 11, 31, 4_099] {
+            let mean = Mean::of(k);
+            for sum in 0..=255 * k {
+                assert_eq!(u32::from(mean.of_sum(sum)), sum / k, "{sum} / {k}");
+            }
+        }
+    }
 
     #[test]
     fn the_box_mean_is_imageprocs() {
