@@ -253,7 +253,7 @@ fn region_dct(blurred: &pdq::Blurred, w: u32, h: u32, [l, t, r, b]: [f32; 4]) ->
     let (x, y) = ((l * w) as u32, (t * h) as u32);
     let cw = (((1.0 - l - r) * w) as u32).max(1);
     let ch = (((1.0 - t - b) * h) as u32).max(1);
-    blurred.dct(x, y, cw, ch).0
+    blurred.region_dct(x, y, cw, ch)
 }
 
 /// The plane rounded to 8-bit grey.

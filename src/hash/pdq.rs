@@ -213,26 +213,47 @@ impl Blurred {
     /// The DCT and quality of the region `w`×`h` at (`x`, `y`): 64×64
     /// samples at the centres of a regular grid over it. For the whole
     /// plane this is the reference hash; for a region it is the hash of that
-    /// crop up to the filter's edge effects along the cut.
+    /// crop up to the filter's edge effects along the cut. A region under
+    /// 5 pixels on a side gives zeros and quality 0.
     pub fn dct(&self, x: u32, y: u32, w: u32, h: u32) -> (Dct16, u8) {
+        match self.samples(x, y, w, h) {
+            Some(small) => (dct_64_to_16(&small), quality_metric(&small)),
+            None => ([[0.0; 16]; 16], 0),
+        }
+    }
+
+    /// The DCT of a region as [`Blurred::dct`] gives it, without the
+    /// quality (sub-frames and windows, whose quality is not kept: the
+    /// metric costs about as much as the DCT).
+    pub fn region_dct(&self, x: u32, y: u32, w: u32, h: u32) -> Dct16 {
+        self.samples(x, y, w, h)
+            .map_or([[0.0; 16]; 16], |small| dct_64_to_16(&small))
+    }
+
+    /// The 64×64 samples of a region; `None` under 5 pixels on a side.
+    fn samples(&self, x: u32, y: u32, w: u32, h: u32) -> Option<[[f32; 64]; 64]> {
         let (x, y) = (x as usize, y as usize);
         let (w, h) = (
             (w as usize).min(self.cols.saturating_sub(x)),
             (h as usize).min(self.rows.saturating_sub(y)),
         );
         if h < 5 || w < 5 {
-            return ([[0.0; 16]; 16], 0);
+            return None;
+        }
+        // The sample grid's columns, computed once rather than per row.
+        let mut columns = [0usize; 64];
+        for (j, c) in columns.iter_mut().enumerate() {
+            *c = x + (((j as f64 + 0.5) * w as f64) / 64.0) as usize;
         }
         let mut small = [[0f32; 64]; 64];
         for (i, row) in small.iter_mut().enumerate() {
             let ini = y + (((i as f64 + 0.5) * h as f64) / 64.0) as usize;
-            for (j, v) in row.iter_mut().enumerate() {
-                let inj = x + (((j as f64 + 0.5) * w as f64) / 64.0) as usize;
-                *v = self.luma[ini * self.cols + inj];
+            let line = &self.luma[ini * self.cols..(ini + 1) * self.cols];
+            for (v, &c) in row.iter_mut().zip(&columns) {
+                *v = line[c];
             }
         }
-        let quality = quality_metric(&small);
-        (dct_64_to_16(&small), quality)
+        Some(small)
     }
 }
 
