@@ -62,8 +62,9 @@ pub fn box_mean(level: &GrayImage, r: u32) -> GrayImage {
 /// Division by the `k` pixels of a window as a multiplication: with
 /// `m = ⌊2³²/k⌋ + 1`, `(sum · m) >> 32 = ⌊sum/k⌋` whenever `sum < 2³²/k`
 /// (the error `sum · (m − 2³²/k)/2³²` stays under `1/k`), which holds for
-/// sums of 8-bit pixels while `k < 4,100`. A division per pixel was a
-/// measured fifth of the local features' time.
+/// sums of 8-bit pixels while `k < 4,100`. With a division per pixel the
+/// box mean took 4.8% of the CPU samples of a video's indexing, 2.9%
+/// without (`perf`, bikes.mp4).
 #[derive(Clone, Copy)]
 struct Mean {
     m: u64,
