@@ -335,3 +335,38 @@ fn an_mpeg_ts_copy_has_the_frames_and_times_of_its_mp4() {
     assert!(mp4.len() >= 6, "{mp4:?}");
     assert_eq!(frames(&ts), mp4);
 }
+
+/// An `ffmpeg` whose folder holds no `ffprobe` (here a link to the
+/// installed one, the probe taken from PATH) cannot be vouched for by the
+/// probe's version: FFmpeg is asked what its `showinfo` takes, and the
+/// frames, times and hashes come out as with the pair from one folder.
+#[cfg(unix)]
+#[test]
+fn an_ffmpeg_without_its_ffprobe_beside_it_gives_the_same_frames() {
+    if !have_ffmpeg("an_ffmpeg_without_its_ffprobe_beside_it_gives_the_same_frames") {
+        return;
+    }
+    let installed = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("ffmpeg"))
+        .find(|p| p.is_file())
+        .expect("ffmpeg on PATH");
+    let ws = Workspace::new();
+    let alone = ws.path().join("alone");
+    std::fs::create_dir(&alone).unwrap();
+    std::os::unix::fs::symlink(&installed, alone.join("ffmpeg")).unwrap();
+    assert!(!alone.join("ffprobe").exists());
+    let vpdq = |ffmpeg: &Path| {
+        let out = ws
+            .cmd()
+            .arg("--ffmpeg")
+            .arg(ffmpeg)
+            .args(["--format", "vpdq", "hash"])
+            .arg(clip())
+            .assert()
+            .code(0);
+        String::from_utf8(out.get_output().stdout.clone()).unwrap()
+    };
+    let paired = vpdq(&installed);
+    assert!(paired.lines().count() >= 6, "{paired}");
+    assert_eq!(vpdq(&alone.join("ffmpeg")), paired);
+}
