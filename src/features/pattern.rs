@@ -81,7 +81,7 @@ pub fn describe(smooth: &GrayImage, x: u32, y: u32, angle: f32) -> [u64; 4] {
 }
 
 /// The smoothed level's values at the pattern points (`px`, `py`) turned by
-/// the angle of sine and cosine `sc` around (x, y), clamped to the picture.
+/// the angle of sine `s` and cosine `c` around (x, y), clamped to the picture.
 /// Offsets first, then reads: the first loop is straight arithmetic.
 #[inline]
 fn sample(
