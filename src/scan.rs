@@ -1,5 +1,6 @@
 //! Finding the image and video files under the paths a user names (recursive, sorted,
-//! by extension for folders; an explicitly named file is always tried). A
+//! by extension for folders, symbolic links to files included and links to
+//! folders not walked; an explicitly named file is always tried). A
 //! folder may hold a `.provcheckignore` listing sub-paths (one per line,
 //! relative to that folder, `#` for comments) that are not walked.
 
@@ -49,8 +50,11 @@ pub fn collect_images(paths: &[PathBuf]) -> Scan {
                     });
                 for entry in walker {
                     match entry {
+                        // A link is taken as the file it names (read through
+                        // it; a dangling one fails with its path); links to
+                        // folders are not walked, so no loop or escape.
                         Ok(e)
-                            if e.file_type().is_file()
+                            if (e.file_type().is_file() || e.path_is_symlink())
                                 && (has_image_extension(e.path())
                                     || crate::video::has_video_extension(e.path())) =>
                         {

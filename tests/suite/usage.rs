@@ -90,6 +90,37 @@ fn query_walks_a_folder_and_reports_each_bad_file() {
     assert!(by_name("broken.jpg")["error"].is_string());
 }
 
+/// A folder of links (a case folder pointing at an archive) is a folder of
+/// pictures: a link to a picture is queried as the picture, a dangling one
+/// is a per-file error with its path, and a link to a folder is not walked
+/// (no loops, no escape from the tree named).
+#[cfg(unix)]
+#[test]
+fn links_to_pictures_in_a_walked_folder_are_queried_and_links_to_folders_are_not_walked() {
+    use std::os::unix::fs::symlink;
+    let ws = small_corpus();
+    let q = ws.path().join("q");
+    let elsewhere = ws.path().join("elsewhere");
+    std::fs::create_dir_all(&q).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::fs::copy(references().join("rocket.jpg"), elsewhere.join("b.jpg")).unwrap();
+    symlink(references().join("coffee.jpg"), q.join("a.jpg")).unwrap();
+    symlink(&elsewhere, q.join("folder")).unwrap();
+    symlink(ws.path().join("absent.jpg"), q.join("dangling.jpg")).unwrap();
+    let items = ws.run_json(&["query", "q"], 2);
+    let names: Vec<&str> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["query"].as_str().unwrap())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+    assert!(names[0].ends_with("a.jpg"), "{names:?}");
+    assert_eq!(items[0]["matches"][0]["class"], "identical");
+    assert!(names[1].ends_with("dangling.jpg"), "{names:?}");
+    assert!(items[1]["error"].is_string());
+}
+
 #[test]
 fn corpus_remove_names_what_it_removed_and_what_it_did_not() {
     let ws = small_corpus();
