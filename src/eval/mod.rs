@@ -329,7 +329,10 @@ impl Evaluation {
     }
 }
 
-fn images(dir: &Path) -> Vec<PathBuf> {
+/// Every regular file under `dir` (folders walked, links not followed),
+/// sorted: the benchmarks' inputs, which each caller filters or reports as
+/// failures when they cannot be read.
+pub(crate) fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
         .into_iter()
         .filter_map(Result::ok)
@@ -344,7 +347,7 @@ fn images(dir: &Path) -> Vec<PathBuf> {
 pub fn run(originals: &Path, distractors: Option<&Path>, opts: &Options) -> Evaluation {
     let mut failures = Vec::new();
     let mut load = |dir: &Path| -> Vec<(Analysis, image::DynamicImage)> {
-        let paths = images(dir);
+        let paths = files_under(dir);
         let loaded: Vec<_> = paths
             .par_iter()
             .map(|p| {

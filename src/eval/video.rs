@@ -117,18 +117,6 @@ impl VideoEvaluation {
     }
 }
 
-/// Files under `dir`, sorted.
-fn files(dir: &Path) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
-        .into_iter()
-        .filter_map(std::result::Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(|e| e.into_path())
-        .collect();
-    v.sort();
-    v
-}
-
 /// splitmix64: reproducible grab times from the seed.
 fn splitmix(state: &mut u64) -> f64 {
     *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -196,7 +184,7 @@ pub fn run_videos(
         ..VideoEvaluation::default()
     };
     let started = Instant::now();
-    let paths: Vec<PathBuf> = files(videos)
+    let paths: Vec<PathBuf> = super::files_under(videos)
         .into_iter()
         .filter(|p| video::has_video_extension(p))
         .collect();
@@ -330,7 +318,7 @@ fn distract(
     dir: &Path,
     opts: &VideoEvalOptions,
 ) -> Result<()> {
-    for (k, p) in files(dir).into_iter().enumerate() {
+    for (k, p) in super::files_under(dir).into_iter().enumerate() {
         let queries: Vec<(Option<f64>, std::result::Result<Analysis, FileError>)> =
             match video::has_video_extension(&p) {
                 true => {
